@@ -1,0 +1,240 @@
+//! The GraphQL face of activities: the `activities` list, `recordActivities`, and the live
+//! `activityFeed` subscription.
+
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use entity::{ActivityType, AgentId, Usd, agent_activity};
+use futures_util::{Stream, StreamExt as _};
+use rust_decimal::Decimal;
+
+use crate::agents::graphql::Agent;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{BusItem, Event};
+use crate::graphql::connection::{CursorConnection, to_connection};
+use crate::graphql::context::{ContextExt as _, parse_id};
+use crate::pagination::PageRequest;
+
+use super::service::{self, ActivityFilter, FeedFilter, NewActivity, RecordOutcome};
+
+/// One thing an agent did.
+pub struct Activity(pub agent_activity::Model);
+
+#[Object]
+impl Activity {
+    /// Client-generated id (idempotency key).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn agent_id(&self) -> ID {
+        ID(self.0.agent_id.to_string())
+    }
+
+    /// The agent that did it.
+    async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
+        let viewer = ctx.viewer()?;
+        let id = AgentId::from(self.0.agent_id);
+        match crate::agents::service::get(ctx.state()?, viewer.org_id, id).await {
+            Ok(agent) => Ok(Some(Agent(agent))),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    #[graphql(name = "type")]
+    async fn activity_type(&self) -> ActivityType {
+        self.0.activity_type
+    }
+
+    /// What the agent reported (tool name, arguments, result, message…).
+    async fn payload(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.payload)
+    }
+
+    /// Exact cost in US dollars; `null` when unknown.
+    async fn cost_usd(&self) -> Option<Decimal> {
+        self.0.cost_usd.map(Usd::amount)
+    }
+
+    async fn duration_ms(&self) -> Option<i64> {
+        self.0.duration_ms
+    }
+
+    /// When it happened, by the agent's clock.
+    async fn timestamp(&self) -> DateTime<Utc> {
+        self.0.timestamp
+    }
+
+    /// When the server stored it.
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+}
+
+/// One activity to record.
+#[derive(InputObject)]
+pub struct ActivityInput {
+    /// A UUID chosen by the client, so that a retried batch is not stored twice.
+    /// Generated when absent (then a retry would store it again).
+    pub id: Option<ID>,
+    pub agent_id: ID,
+    #[graphql(name = "type")]
+    pub activity_type: ActivityType,
+    /// Any JSON; `{}` when absent.
+    pub payload: Option<Json<serde_json::Value>>,
+    /// Exact cost in US dollars, at most nine decimal places; send it as a string.
+    pub cost_usd: Option<Decimal>,
+    pub duration_ms: Option<i64>,
+    /// When it happened; the time of receipt when absent.
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+/// What a `recordActivities` call did.
+#[derive(SimpleObject)]
+pub struct RecordActivitiesPayload {
+    /// Activities in the batch.
+    pub accepted: i32,
+    /// Stored for the first time.
+    pub inserted: i32,
+    /// Already stored by an earlier call with the same ids, and skipped.
+    pub duplicates: i32,
+}
+
+impl From<RecordOutcome> for RecordActivitiesPayload {
+    fn from(o: RecordOutcome) -> Self {
+        // Batches are capped at 1,000, so the counts fit.
+        RecordActivitiesPayload {
+            accepted: o.accepted as i32,
+            inserted: o.inserted as i32,
+            duplicates: o.duplicates as i32,
+        }
+    }
+}
+
+impl ActivityInput {
+    fn into_new(self, index: usize) -> ApiResult<NewActivity> {
+        let field = |name: &str| format!("activities[{index}].{name}");
+        Ok(NewActivity {
+            id: self
+                .id
+                .as_ref()
+                .map(|id| parse_id(id, &field("id")))
+                .transpose()?,
+            agent_id: parse_id(&self.agent_id, &field("agentId"))?,
+            activity_type: self.activity_type,
+            payload: self.payload.map(|p| p.0),
+            cost_usd: self
+                .cost_usd
+                .map(Usd::new)
+                .transpose()
+                .map_err(|err| ApiError::invalid(field("costUsd"), err.to_string()))?,
+            duration_ms: self.duration_ms,
+            timestamp: self.timestamp,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct ActivityQuery;
+
+// Each GraphQL argument is a parameter; grouping them would change the schema's shape.
+#[allow(clippy::too_many_arguments)]
+#[Object]
+impl ActivityQuery {
+    /// The organization's activities, newest first.
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        agent_id: Option<ID>,
+        types: Option<Vec<ActivityType>>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> ApiResult<CursorConnection<Activity>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first.map(i64::from), after.as_deref())?;
+        let filter = ActivityFilter {
+            agent_id: agent_id.map(|id| parse_id(&id, "agentId")).transpose()?,
+            types: types.unwrap_or_default(),
+            from,
+            to,
+        };
+        let found = service::list(ctx.state()?, viewer.org_id, filter, page).await?;
+        Ok(to_connection(found.map(Activity), page))
+    }
+}
+
+#[derive(Default)]
+pub struct ActivityMutation;
+
+#[Object]
+impl ActivityMutation {
+    /// Records a batch of up to 1,000 activities (API keys, operators, admins). The answer
+    /// comes after the commit; ids already stored are skipped and counted as duplicates.
+    async fn record_activities(
+        &self,
+        ctx: &Context<'_>,
+        activities: Vec<ActivityInput>,
+    ) -> ApiResult<RecordActivitiesPayload> {
+        let viewer = ctx.viewer()?;
+        viewer.require_operator("record activities")?;
+        let batch = activities
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| a.into_new(i))
+            .collect::<ApiResult<Vec<_>>>()?;
+        service::record(ctx.state()?, viewer.org_id, batch)
+            .await
+            .map(Into::into)
+    }
+}
+
+#[derive(Default)]
+pub struct ActivitySubscription;
+
+#[Subscription]
+impl ActivitySubscription {
+    /// Every activity recorded from now on in the organization, optionally only of some
+    /// agents and types, in the order they were recorded.
+    async fn activity_feed(
+        &self,
+        ctx: &Context<'_>,
+        agent_ids: Option<Vec<ID>>,
+        types: Option<Vec<ActivityType>>,
+    ) -> Result<impl Stream<Item = async_graphql::Result<Activity>> + use<>, ApiError> {
+        let viewer = ctx.viewer()?;
+        let filter = FeedFilter {
+            agent_ids: agent_ids
+                .unwrap_or_default()
+                .iter()
+                .map(|id| parse_id(id, "agentIds"))
+                .collect::<ApiResult<_>>()?,
+            types: types.unwrap_or_default(),
+        };
+        // Subscribe before returning, so nothing published after this call is missed.
+        let events = ctx.state()?.bus.subscribe();
+        Ok(events.filter_map(move |item| {
+            let out = match item {
+                BusItem::Event(envelope) if envelope.org_id == viewer.org_id => {
+                    match &envelope.event {
+                        Event::ActivityRecorded(a) if filter.matches(a) => {
+                            Some(Ok(Activity(a.clone())))
+                        }
+                        _ => None,
+                    }
+                }
+                BusItem::Event(_) => None,
+                BusItem::Lagged { missed } => Some(Err(ApiError::Conflict {
+                    code: "SUBSCRIBER_LAGGED",
+                    message: format!(
+                        "{missed} activities were skipped because this subscriber fell behind; \
+                         read them with the `activities` query"
+                    ),
+                }
+                .into())),
+            };
+            std::future::ready(out)
+        }))
+    }
+}

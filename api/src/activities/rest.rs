@@ -1,0 +1,87 @@
+//! `GET /api/v1/agents/{id}/activities`: an agent's activity log over REST.
+
+use axum::extract::{Path, State};
+use chrono::{DateTime, Utc};
+use entity::{ActivityId, ActivityType, AgentId, Usd, agent_activity};
+use serde::{Deserialize, Serialize};
+
+use crate::agents::rest::parse_path_id;
+use crate::auth::viewer::RequireViewer;
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiQuery, PageBody};
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+
+use super::service::{self, ActivityFilter};
+
+/// An activity as REST shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityBody {
+    pub id: ActivityId,
+    pub agent_id: AgentId,
+    #[serde(rename = "type")]
+    pub activity_type: ActivityType,
+    pub payload: serde_json::Value,
+    pub cost_usd: Option<Usd>,
+    pub duration_ms: Option<i64>,
+    pub timestamp: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+impl From<agent_activity::Model> for ActivityBody {
+    fn from(m: agent_activity::Model) -> Self {
+        ActivityBody {
+            id: m.id.into(),
+            agent_id: m.agent_id.into(),
+            activity_type: m.activity_type,
+            payload: m.payload,
+            cost_usd: m.cost_usd,
+            duration_ms: m.duration_ms,
+            timestamp: m.timestamp,
+            received_at: m.received_at,
+        }
+    }
+}
+
+/// Query parameters: `first`, `after`, `type` (comma-separated), `from`, `to` (RFC 3339).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    first: Option<i64>,
+    after: Option<String>,
+    #[serde(rename = "type")]
+    types: Option<String>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+}
+
+/// The agent's activities, newest first; another org's agent is 404.
+pub async fn list_for_agent(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<axum::Json<PageBody<ActivityBody>>> {
+    let agent = crate::agents::service::get(&state, viewer.org_id, parse_path_id(&id)?).await?;
+    let page = PageRequest::new(params.first, params.after.as_deref())?;
+    let types = params
+        .types
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse()
+                .map_err(|err: entity::UnknownVariant| ApiError::invalid("type", err.to_string()))
+        })
+        .collect::<ApiResult<Vec<ActivityType>>>()?;
+    let filter = ActivityFilter {
+        agent_id: Some(agent.id.into()),
+        types,
+        from: params.from,
+        to: params.to,
+    };
+    let found = service::list(&state, viewer.org_id, filter, page).await?;
+    Ok(axum::Json(PageBody::from_page(found, ActivityBody::from)))
+}

@@ -1,0 +1,258 @@
+//! Recording and reading activities, shared by GraphQL and REST.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{ActivityId, ActivityType, AgentId, OrgId, Usd, agent, agent_activity};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _, Set,
+    TransactionTrait as _,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::events::{Envelope, Event};
+use crate::pagination::{self, Cursor, Page, PageRequest};
+use crate::state::AppState;
+
+/// Most activities accepted in one batch.
+pub const MAX_BATCH: usize = 1_000;
+/// How far ahead of the server's clock an activity's timestamp may be.
+const MAX_CLOCK_SKEW: Duration = Duration::hours(24);
+
+/// One activity as reported by an agent.
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    /// Client-generated, so a retried batch is not stored twice; generated when absent.
+    pub id: Option<ActivityId>,
+    pub agent_id: AgentId,
+    pub activity_type: ActivityType,
+    pub payload: Option<serde_json::Value>,
+    pub cost_usd: Option<Usd>,
+    pub duration_ms: Option<i64>,
+    /// When it happened; now when absent.
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordOutcome {
+    /// Activities in the batch.
+    pub accepted: usize,
+    /// Stored now, for the first time.
+    pub inserted: usize,
+    /// Already stored (a retry), so skipped.
+    pub duplicates: usize,
+}
+
+/// Which activities to list.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    pub agent_id: Option<AgentId>,
+    /// Any of these types; all types when empty.
+    pub types: Vec<ActivityType>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Which live activities a subscriber wants.
+#[derive(Debug, Clone, Default)]
+pub struct FeedFilter {
+    /// Any of these agents; all when empty.
+    pub agent_ids: Vec<AgentId>,
+    /// Any of these types; all when empty.
+    pub types: Vec<ActivityType>,
+}
+
+impl FeedFilter {
+    /// Whether `activity` passes the filter (the org is checked by the caller).
+    pub fn matches(&self, activity: &agent_activity::Model) -> bool {
+        (self.agent_ids.is_empty() || self.agent_ids.contains(&activity.agent_id.into()))
+            && (self.types.is_empty() || self.types.contains(&activity.activity_type))
+    }
+}
+
+/// The cursor position of an activity in lists.
+pub fn cursor(activity: &agent_activity::Model) -> Cursor {
+    Cursor {
+        time: activity.timestamp,
+        id: activity.id,
+    }
+}
+
+/// Stores a batch in one transaction and, after the commit, publishes the activities that
+/// were new, in batch order. Every agent must belong to `org`; a retried id is counted as a
+/// duplicate, not stored again and not an error.
+pub async fn record(
+    state: &AppState,
+    org: OrgId,
+    batch: Vec<NewActivity>,
+) -> ApiResult<RecordOutcome> {
+    if batch.is_empty() || batch.len() > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "activities",
+            format!("must hold 1 to {MAX_BATCH} activities"),
+        ));
+    }
+    let received_at = crate::time::now();
+    let models = batch
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| to_model(i, a, org, received_at))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let accepted = models.len();
+
+    let txn = state.db.begin().await?;
+    check_agents_belong_to(&txn, org, &models).await?;
+
+    // Skip ids already stored (a retried batch) and ids repeated within this batch.
+    let ids: Vec<uuid::Uuid> = models.iter().map(|m| m.id).collect();
+    let mut seen: HashSet<uuid::Uuid> = agent_activity::Entity::find()
+        .select_only()
+        .column(agent_activity::Column::Id)
+        .filter(agent_activity::Column::Id.is_in(ids))
+        .into_tuple::<uuid::Uuid>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let fresh: Vec<agent_activity::Model> =
+        models.into_iter().filter(|m| seen.insert(m.id)).collect();
+
+    if !fresh.is_empty() {
+        let rows = fresh.iter().cloned().map(active_model);
+        agent_activity::Entity::insert_many(rows)
+            .on_conflict(
+                // A concurrent retry of the same batch may commit between our read and write.
+                OnConflict::column(agent_activity::Column::Id)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+
+    let inserted = fresh.len();
+    metrics::counter!("humanaios_activities_recorded_total").increment(inserted as u64);
+    let events = fresh
+        .into_iter()
+        .map(|activity| Envelope {
+            org_id: org,
+            event: Event::ActivityRecorded(activity),
+        })
+        .collect();
+    // The batch is committed and acknowledged either way; a bus failure only delays live
+    // viewers, who catch up from the paginated query.
+    if let Err(err) = state.bus.publish(events).await {
+        tracing::warn!(error = ?err, "publishing recorded activities failed");
+    }
+    Ok(RecordOutcome {
+        accepted,
+        inserted,
+        duplicates: accepted - inserted,
+    })
+}
+
+/// The organization's activities, newest first.
+pub async fn list(
+    state: &AppState,
+    org: OrgId,
+    filter: ActivityFilter,
+    page: PageRequest,
+) -> ApiResult<Page<agent_activity::Model>> {
+    let mut select = agent_activity::Entity::find().filter(agent_activity::Column::OrgId.eq(org.0));
+    if let Some(agent_id) = filter.agent_id {
+        select = select.filter(agent_activity::Column::AgentId.eq(agent_id.0));
+    }
+    if !filter.types.is_empty() {
+        select = select.filter(agent_activity::Column::ActivityType.is_in(filter.types));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(agent_activity::Column::Timestamp.gte(crate::time::truncate(from)));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(agent_activity::Column::Timestamp.lt(crate::time::truncate(to)));
+    }
+    pagination::fetch_page(
+        &state.db,
+        select,
+        agent_activity::Column::Timestamp,
+        agent_activity::Column::Id,
+        page,
+        cursor,
+    )
+    .await
+}
+
+fn to_model(
+    index: usize,
+    activity: NewActivity,
+    org: OrgId,
+    received_at: DateTime<Utc>,
+) -> ApiResult<agent_activity::Model> {
+    let field = |name: &str| format!("activities[{index}].{name}");
+    if activity.duration_ms.is_some_and(|d| d < 0) {
+        return Err(ApiError::invalid(
+            field("durationMs"),
+            "must not be negative",
+        ));
+    }
+    let timestamp = crate::time::truncate(activity.timestamp.unwrap_or(received_at));
+    if timestamp > received_at + MAX_CLOCK_SKEW {
+        return Err(ApiError::invalid(
+            field("timestamp"),
+            "is more than a day in the future",
+        ));
+    }
+    Ok(agent_activity::Model {
+        id: activity.id.unwrap_or_default().0,
+        org_id: org.0,
+        agent_id: activity.agent_id.0,
+        activity_type: activity.activity_type,
+        payload: activity.payload.unwrap_or_else(|| serde_json::json!({})),
+        cost_usd: activity.cost_usd,
+        duration_ms: activity.duration_ms,
+        timestamp,
+        received_at,
+    })
+}
+
+fn active_model(m: agent_activity::Model) -> agent_activity::ActiveModel {
+    agent_activity::ActiveModel {
+        id: Set(m.id),
+        org_id: Set(m.org_id),
+        agent_id: Set(m.agent_id),
+        activity_type: Set(m.activity_type),
+        payload: Set(m.payload),
+        cost_usd: Set(m.cost_usd),
+        duration_ms: Set(m.duration_ms),
+        timestamp: Set(m.timestamp),
+        received_at: Set(m.received_at),
+    }
+}
+
+/// `NOT_FOUND` (naming the first offending position) unless every agent is the org's.
+async fn check_agents_belong_to(
+    db: &impl sea_orm::ConnectionTrait,
+    org: OrgId,
+    models: &[agent_activity::Model],
+) -> ApiResult<()> {
+    let wanted: HashSet<uuid::Uuid> = models.iter().map(|m| m.agent_id).collect();
+    let known: HashSet<uuid::Uuid> = agent::Entity::find()
+        .select_only()
+        .column(agent::Column::Id)
+        .filter(agent::Column::OrgId.eq(org.0))
+        .filter(agent::Column::Id.is_in(wanted.iter().copied()))
+        .into_tuple::<uuid::Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    match models.iter().position(|m| !known.contains(&m.agent_id)) {
+        None => Ok(()),
+        Some(_) => Err(ApiError::NotFound("agent")),
+    }
+}

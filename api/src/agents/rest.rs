@@ -1,0 +1,105 @@
+//! `/api/v1/agents`: the REST face of agents, on the same service functions as GraphQL.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use entity::{AgentId, AgentStatus, AgentType, agent};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::viewer::RequireViewer;
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiQuery, PageBody};
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+
+use super::service::{self, AgentFilter, NewAgent};
+
+/// An agent as REST shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentBody {
+    pub id: AgentId,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub agent_type: AgentType,
+    pub status: AgentStatus,
+    pub config: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<agent::Model> for AgentBody {
+    fn from(m: agent::Model) -> Self {
+        AgentBody {
+            id: m.id.into(),
+            name: m.name,
+            agent_type: m.agent_type,
+            status: m.status,
+            config: m.config,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// Query parameters of the list (not `#[serde(flatten)]`ed: query strings would then
+/// reach numbers as strings).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    first: Option<i64>,
+    after: Option<String>,
+    status: Option<AgentStatus>,
+    #[serde(rename = "type")]
+    agent_type: Option<AgentType>,
+}
+
+/// The agent routes, to be nested under `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agents", get(list).post(create))
+        .route("/agents/{id}", get(show))
+        .route(
+            "/agents/{id}/activities",
+            get(crate::activities::rest::list_for_agent),
+        )
+}
+
+async fn list(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<axum::Json<PageBody<AgentBody>>> {
+    let page = PageRequest::new(params.first, params.after.as_deref())?;
+    let filter = AgentFilter {
+        status: params.status,
+        agent_type: params.agent_type,
+    };
+    let found = service::list(&state, viewer.org_id, filter, page).await?;
+    Ok(axum::Json(PageBody::from_page(found, AgentBody::from)))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    ApiJson(input): ApiJson<NewAgent>,
+) -> ApiResult<(StatusCode, axum::Json<AgentBody>)> {
+    viewer.require_operator("create agents")?;
+    let agent = service::create(&state, viewer.org_id, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(agent.into())))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<AgentBody>> {
+    let id = parse_path_id(&id)?;
+    let agent = service::get(&state, viewer.org_id, id).await?;
+    Ok(axum::Json(agent.into()))
+}
+
+/// A malformed id in a path names nothing, so it is "not found" like any unknown id.
+pub fn parse_path_id(id: &str) -> ApiResult<AgentId> {
+    id.parse().map_err(|_| ApiError::NotFound("agent"))
+}

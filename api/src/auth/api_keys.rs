@@ -1,0 +1,162 @@
+//! API keys for agents: `hai_<10 chars>_<40 chars>`, shown once, stored as a SHA-256 hash.
+//!
+//! SHA-256 rather than Argon2: the secret part is 238 random bits, so there is nothing to
+//! slow down a guess against, and every ingest request checks a key.
+
+use chrono::{Duration, Utc};
+use entity::api_key;
+use entity::{ApiKeyId, OrgId, UserId};
+use rand::Rng as _;
+use rand::distr::Alphanumeric;
+use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+const KEY_PREFIX: &str = "hai_";
+const PUBLIC_LEN: usize = 10;
+const SECRET_LEN: usize = 40;
+/// `last_used_at` is written at most this often per key, so reads stay reads.
+const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
+
+/// A key as generated: the whole secret (shown once) and its stored parts.
+pub struct GeneratedKey {
+    pub secret: String,
+    pub prefix: String,
+    pub hash: String,
+}
+
+/// A new random key.
+pub fn generate() -> GeneratedKey {
+    let mut rng = rand::rng();
+    let mut part = |len: usize| -> String {
+        (&mut rng)
+            .sample_iter(Alphanumeric)
+            .take(len)
+            .map(char::from)
+            .collect()
+    };
+    let prefix = format!("{KEY_PREFIX}{}", part(PUBLIC_LEN));
+    let secret = format!("{prefix}_{}", part(SECRET_LEN));
+    let hash = hash(&secret);
+    GeneratedKey {
+        secret,
+        prefix,
+        hash,
+    }
+}
+
+/// Whether a bearer credential looks like an API key rather than a JWT.
+pub fn looks_like_key(credential: &str) -> bool {
+    credential.starts_with(KEY_PREFIX)
+}
+
+fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The prefix of a well-formed key.
+fn prefix_of(secret: &str) -> Option<&str> {
+    let prefix = secret.get(..KEY_PREFIX.len() + PUBLIC_LEN)?;
+    let rest = secret.get(prefix.len()..)?;
+    (rest.len() == SECRET_LEN + 1 && rest.starts_with('_')).then_some(prefix)
+}
+
+/// The live key matching `secret`; unknown, malformed and revoked keys are all
+/// `UNAUTHENTICATED` with the same message.
+pub async fn authenticate(state: &AppState, secret: &str) -> ApiResult<api_key::Model> {
+    let invalid = ApiError::Unauthenticated("API key is invalid or revoked");
+    let Some(prefix) = prefix_of(secret) else {
+        return Err(invalid);
+    };
+    let Some(key) = api_key::Entity::find()
+        .filter(api_key::Column::Prefix.eq(prefix))
+        .one(&state.db)
+        .await?
+    else {
+        return Err(invalid);
+    };
+    let matches: bool = hash(secret)
+        .as_bytes()
+        .ct_eq(key.key_hash.as_bytes())
+        .into();
+    if !matches || key.revoked_at.is_some() {
+        return Err(invalid);
+    }
+    let now = Utc::now();
+    if key
+        .last_used_at
+        .is_none_or(|used| now - used > LAST_USED_RESOLUTION)
+    {
+        let mut active: api_key::ActiveModel = key.clone().into();
+        active.last_used_at = Set(Some(now));
+        active.update(&state.db).await?;
+    }
+    Ok(key)
+}
+
+/// Creates a key for `org`; the returned secret is never retrievable again.
+pub async fn create(
+    state: &AppState,
+    org: OrgId,
+    created_by: UserId,
+    name: &str,
+) -> ApiResult<(api_key::Model, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
+    }
+    let generated = generate();
+    let model = api_key::ActiveModel {
+        id: Set(ApiKeyId::new().0),
+        org_id: Set(org.0),
+        name: Set(name.to_owned()),
+        prefix: Set(generated.prefix),
+        key_hash: Set(generated.hash),
+        created_by: Set(Some(created_by.0)),
+        created_at: Set(crate::time::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok((model, generated.secret))
+}
+
+/// Revokes a key at once; revoking twice is harmless.
+pub async fn revoke(state: &AppState, org: OrgId, id: ApiKeyId) -> ApiResult<api_key::Model> {
+    let key = api_key::Entity::find_by_id(id.0)
+        .filter(api_key::Column::OrgId.eq(org.0))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("API key"))?;
+    if key.revoked_at.is_some() {
+        return Ok(key);
+    }
+    let mut active: api_key::ActiveModel = key.into();
+    active.revoked_at = Set(Some(crate::time::now()));
+    Ok(active.update(&state.db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_have_the_documented_shape() {
+        let key = generate();
+        assert!(looks_like_key(&key.secret));
+        assert_eq!(key.secret.len(), 4 + PUBLIC_LEN + 1 + SECRET_LEN);
+        assert_eq!(prefix_of(&key.secret), Some(key.prefix.as_str()));
+        assert_eq!(hash(&key.secret), key.hash);
+        assert_ne!(generate().secret, key.secret);
+    }
+
+    #[test]
+    fn malformed_keys_have_no_prefix() {
+        assert_eq!(prefix_of("hai_short"), None);
+        assert_eq!(prefix_of("hai_0123456789-extra"), None);
+    }
+}

@@ -1,0 +1,216 @@
+//! The GraphQL face of identity: `viewer`, sign-up, log-in and API keys.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{ApiKeyId, AuthProvider, Role, api_key, user};
+
+use crate::error::ApiResult;
+use crate::graphql::context::{ContextExt as _, parse_id};
+use crate::orgs::graphql::Organization;
+
+use super::service::{self, Session, SignUp};
+use super::{Principal, api_keys};
+
+/// A member of an organization.
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn role(&self) -> Role {
+        self.0.role
+    }
+
+    /// How the member signs in.
+    async fn auth_provider(&self) -> AuthProvider {
+        self.0.auth_provider
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The caller: a member, or an agent's API key.
+pub struct ViewerObject(crate::auth::Viewer);
+
+#[Object(name = "Viewer")]
+impl ViewerObject {
+    /// The signed-in member; `null` for an API key.
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        match self.0.principal {
+            Principal::User { id, .. } => {
+                let user = service::find_user(ctx.state()?, self.0.org_id, id).await?;
+                Ok(Some(User(user)))
+            }
+            Principal::ApiKey { .. } => Ok(None),
+        }
+    }
+
+    /// The caller's organization.
+    async fn organization(&self, ctx: &Context<'_>) -> ApiResult<Organization> {
+        crate::orgs::service::get(ctx.state()?, self.0.org_id)
+            .await
+            .map(Organization)
+    }
+
+    /// The role the caller acts with (API keys act as operators).
+    async fn role(&self) -> Role {
+        self.0.role()
+    }
+}
+
+/// An API key; the secret itself is shown only once, when it is created.
+pub struct ApiKey(pub api_key::Model);
+
+#[Object]
+impl ApiKey {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The public start of the key (`hai_…`), to tell keys apart.
+    async fn prefix(&self) -> &str {
+        &self.0.prefix
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Last successful use, to the minute.
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+
+    /// When it stopped working; `null` while it works.
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+}
+
+/// A key just created, with its secret: store it now, it is not shown again.
+#[derive(SimpleObject)]
+pub struct CreatedApiKey {
+    pub api_key: ApiKey,
+    /// The whole key, for `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// A signed-in session.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// Send as `Authorization: Bearer <accessToken>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i32,
+    pub user: User,
+}
+
+impl From<Session> for AuthPayload {
+    fn from(s: Session) -> Self {
+        AuthPayload {
+            access_token: s.access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: i32::try_from(s.expires_in_seconds).unwrap_or(i32::MAX),
+            user: User(s.user),
+        }
+    }
+}
+
+/// A new organization and its first admin.
+#[derive(InputObject)]
+pub struct SignUpInput {
+    pub email: String,
+    /// At least 10 characters.
+    pub password: String,
+    pub organization_name: String,
+}
+
+/// Email and password.
+#[derive(InputObject)]
+pub struct LogInInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// A new API key.
+#[derive(InputObject)]
+pub struct CreateApiKeyInput {
+    /// What the key is for, e.g. the agent that will use it.
+    pub name: String,
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The caller and their organization.
+    async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerObject> {
+        ctx.viewer().map(ViewerObject)
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Creates an organization with you as its admin, and signs you in.
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> ApiResult<AuthPayload> {
+        let input = SignUp {
+            email: input.email,
+            password: input.password,
+            organization_name: input.organization_name,
+        };
+        service::sign_up(ctx.state()?, input).await.map(Into::into)
+    }
+
+    /// Signs in with email and password.
+    async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> ApiResult<AuthPayload> {
+        service::log_in(ctx.state()?, &input.email, input.password)
+            .await
+            .map(Into::into)
+    }
+
+    /// Creates an API key for agents (admins).
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> ApiResult<CreatedApiKey> {
+        let viewer = ctx.viewer()?;
+        viewer.require_admin("manage API keys")?;
+        let creator = viewer.user_id("manage API keys")?;
+        let (key, secret) =
+            api_keys::create(ctx.state()?, viewer.org_id, creator, &input.name).await?;
+        Ok(CreatedApiKey {
+            api_key: ApiKey(key),
+            secret,
+        })
+    }
+
+    /// Revokes an API key at once (admins).
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ApiKey> {
+        let viewer = ctx.viewer()?;
+        viewer.require_admin("manage API keys")?;
+        let id: ApiKeyId = parse_id(&id, "id")?;
+        api_keys::revoke(ctx.state()?, viewer.org_id, id)
+            .await
+            .map(ApiKey)
+    }
+}

@@ -1,0 +1,11 @@
+//! Who is calling: sign-up, log-in, access tokens, API keys, and the [`Viewer`] that every
+//! resolver and REST handler receives once per transport.
+
+pub mod api_keys;
+pub mod graphql;
+pub mod jwt;
+pub mod password;
+pub mod service;
+pub mod viewer;
+
+pub use viewer::{Principal, Viewer};

@@ -1,0 +1,155 @@
+//! Sign-up and log-in with email and password.
+
+use entity::{AuthProvider, OrgId, Plan, Role, UserId, organization, user};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set, SqlErr,
+    TransactionTrait as _,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+use super::password;
+
+/// A signed-in session: the access token and the member it belongs to.
+pub struct Session {
+    pub access_token: String,
+    pub expires_in_seconds: i64,
+    pub user: user::Model,
+}
+
+/// What sign-up asks for.
+pub struct SignUp {
+    pub email: String,
+    pub password: String,
+    pub organization_name: String,
+}
+
+/// Creates an organization and its first admin, and signs the admin in.
+pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<Session> {
+    let email = normalize_email(&input.email)?;
+    password::validate(&input.password)?;
+    let org_name = input.organization_name.trim();
+    if org_name.is_empty() || org_name.chars().count() > 100 {
+        return Err(ApiError::invalid(
+            "organizationName",
+            "must be 1 to 100 characters",
+        ));
+    }
+    let password_hash = password::hash(input.password).await?;
+
+    let txn = state.db.begin().await?;
+    let now = crate::time::now();
+    let org = organization::ActiveModel {
+        id: Set(OrgId::new().0),
+        name: Set(org_name.to_owned()),
+        plan: Set(Plan::Free),
+        settings: Set(serde_json::json!({})),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let user = user::ActiveModel {
+        id: Set(UserId::new().0),
+        org_id: Set(org.id),
+        email: Set(email),
+        password_hash: Set(Some(password_hash)),
+        role: Set(Role::Admin),
+        auth_provider: Set(AuthProvider::Email),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(),
+        _ => err.into(),
+    })?;
+    txn.commit().await?;
+    session_for(state, user)
+}
+
+/// Signs a member in with email and password. Unknown email and wrong password give the
+/// same error after the same amount of work.
+pub async fn log_in(state: &AppState, email: &str, password: String) -> ApiResult<Session> {
+    let email = email.trim().to_lowercase();
+    let user = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(&state.db)
+        .await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    if !password::verify(password, stored).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let user = user.ok_or(ApiError::InvalidCredentials)?;
+    session_for(state, user)
+}
+
+/// The member a token was issued to, in the caller's organization.
+pub async fn find_user(state: &AppState, org: OrgId, id: UserId) -> ApiResult<user::Model> {
+    user::Entity::find_by_id(id.0)
+        .filter(user::Column::OrgId.eq(org.0))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("user"))
+}
+
+fn session_for(state: &AppState, user: user::Model) -> ApiResult<Session> {
+    let issued = state
+        .tokens
+        .issue(user.id.into(), user.org_id.into(), user.role)?;
+    Ok(Session {
+        access_token: issued.token,
+        expires_in_seconds: issued.expires_in_seconds,
+        user,
+    })
+}
+
+fn email_taken() -> ApiError {
+    ApiError::Conflict {
+        code: "EMAIL_TAKEN",
+        message: "an account with this email already exists".to_owned(),
+    }
+}
+
+/// Lower-cases and checks the shape of an email address (one `@`, a dotted domain).
+pub fn normalize_email(email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::invalid("email", "is not a valid email address"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_email;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The [`Viewer`]: the authenticated caller, extracted once per transport (the HTTP
+//! `Authorization` header, or the WebSocket `connection_init` payload). Every query takes the
+//! organization from here, never from an argument.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use entity::{ApiKeyId, OrgId, Role, UserId};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+use super::{api_keys, jwt};
+
+/// Who is calling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    /// A signed-in member, with the role their token carries.
+    User { id: UserId, role: Role },
+    /// An agent's API key.
+    ApiKey { id: ApiKeyId },
+}
+
+/// The authenticated caller and their organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub org_id: OrgId,
+    pub principal: Principal,
+}
+
+impl Viewer {
+    /// The role the caller acts with. API keys act as operators: they report activity and
+    /// read, but never manage members, keys or settings.
+    pub fn role(&self) -> Role {
+        match self.principal {
+            Principal::User { role, .. } => role,
+            Principal::ApiKey { .. } => Role::Operator,
+        }
+    }
+
+    /// The member behind the call, or `FORBIDDEN` for an API key.
+    pub fn user_id(&self, action: &'static str) -> ApiResult<UserId> {
+        match self.principal {
+            Principal::User { id, .. } => Ok(id),
+            Principal::ApiKey { .. } => Err(ApiError::Forbidden(action)),
+        }
+    }
+
+    /// `FORBIDDEN` unless the caller may change agents, activities and tasks.
+    pub fn require_operator(&self, action: &'static str) -> ApiResult<()> {
+        if self.role().can_operate() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(action))
+        }
+    }
+
+    /// `FORBIDDEN` unless the caller is an admin member.
+    pub fn require_admin(&self, action: &'static str) -> ApiResult<()> {
+        match self.principal {
+            Principal::User {
+                role: Role::Admin, ..
+            } => Ok(()),
+            _ => Err(ApiError::Forbidden(action)),
+        }
+    }
+}
+
+/// Resolves a bearer credential (a JWT or an API key) into a viewer.
+pub async fn authenticate_bearer(state: &AppState, credential: &str) -> ApiResult<Viewer> {
+    if api_keys::looks_like_key(credential) {
+        let key = api_keys::authenticate(state, credential).await?;
+        return Ok(Viewer {
+            org_id: key.org_id.into(),
+            principal: Principal::ApiKey { id: key.id.into() },
+        });
+    }
+    let claims: jwt::Claims = state.tokens.verify(credential)?;
+    Ok(Viewer {
+        org_id: claims.org,
+        principal: Principal::User {
+            id: claims.sub,
+            role: claims.role,
+        },
+    })
+}
+
+/// Resolves an `Authorization` header value: absent is anonymous; present must be a valid
+/// `Bearer` credential.
+pub async fn authenticate_header(
+    state: &AppState,
+    header: Option<&str>,
+) -> ApiResult<Option<Viewer>> {
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let credential = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .ok_or(ApiError::Unauthenticated(
+            "Authorization header must be `Bearer <token or API key>`",
+        ))?;
+    authenticate_bearer(state, credential).await.map(Some)
+}
+
+/// The caller of an HTTP request, if any. A present but invalid credential is rejected with
+/// 401 even where anonymous access is allowed, so a client learns at once that its token
+/// expired.
+pub struct MaybeViewer(pub Option<Viewer>);
+
+impl FromRequestParts<AppState> for MaybeViewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let header = match parts.headers.get(axum::http::header::AUTHORIZATION) {
+            Some(value) => Some(value.to_str().map_err(|_| {
+                ApiError::Unauthenticated("Authorization header is not valid text")
+            })?),
+            None => None,
+        };
+        authenticate_header(state, header).await.map(MaybeViewer)
+    }
+}
+
+/// The caller of an HTTP request; `UNAUTHENTICATED` when there is none.
+pub struct RequireViewer(pub Viewer);
+
+impl FromRequestParts<AppState> for RequireViewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let MaybeViewer(viewer) = MaybeViewer::from_request_parts(parts, state).await?;
+        viewer
+            .map(RequireViewer)
+            .ok_or(ApiError::Unauthenticated("sign in or send an API key"))
+    }
+}

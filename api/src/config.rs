@@ -1,0 +1,169 @@
+//! The one typed configuration: built-in defaults, then an optional TOML file, then the
+//! environment (`HUMANAIOS_*`, plus the conventional `DATABASE_URL` and `REDIS_URL`), then
+//! command-line flags. Every variable is listed in [`ENV_VARS`] and documented in
+//! `.env.example`; a test keeps the three in step.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Every environment variable the server reads. Unknown `HUMANAIOS_*` variables are warned
+/// about at start, so a typo does not silently fall back to a default.
+pub const ENV_VARS: &[&str] = &[
+    "HUMANAIOS_CONFIG",
+    "HUMANAIOS_BIND",
+    "DATABASE_URL",
+    "HUMANAIOS_DATA_DIR",
+    "HUMANAIOS_DB_MAX_CONNECTIONS",
+    "REDIS_URL",
+    "HUMANAIOS_JWT_SECRET",
+    "HUMANAIOS_JWT_ISSUER",
+    "HUMANAIOS_JWT_AUDIENCE",
+    "HUMANAIOS_LOG",
+    "HUMANAIOS_LOG_FORMAT",
+    "HUMANAIOS_MAX_BODY_BYTES",
+    "HUMANAIOS_GRAPHQL_MAX_DEPTH",
+    "HUMANAIOS_GRAPHQL_MAX_COMPLEXITY",
+    "HUMANAIOS_GRAPHQL_INTROSPECTION",
+    "HUMANAIOS_DEMO",
+];
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
+}
+
+/// Server configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Address to listen on (`HUMANAIOS_BIND`); port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// `sqlite://…` or `postgres://…` (`DATABASE_URL`); unset means a SQLite file in
+    /// `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the default SQLite file and the generated signing secret live.
+    pub data_dir: PathBuf,
+    /// Connection pool size.
+    pub db_max_connections: u32,
+    /// Redis for the cross-replica event bus (`REDIS_URL`).
+    pub redis_url: Option<String>,
+    /// HS256 signing secret for access tokens, at least 32 bytes. Unset: one is generated
+    /// on first start and kept in `data_dir/jwt-secret`.
+    #[serde(default, skip_serializing)]
+    pub jwt_secret: Option<SecretString>,
+    /// `iss` of issued tokens, checked on every request.
+    pub jwt_issuer: String,
+    /// `aud` of issued tokens, checked on every request.
+    pub jwt_audience: String,
+    /// Log filter, in `tracing` `EnvFilter` syntax (`info`, `humanaios=debug,info`).
+    pub log: String,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest GraphQL selection accepted.
+    pub graphql_max_depth: usize,
+    /// Highest GraphQL complexity accepted.
+    pub graphql_max_complexity: usize,
+    /// Whether the schema may be introspected (GraphiQL needs it).
+    pub graphql_introspection: bool,
+    /// Load the demo organization on start when the database is empty.
+    pub demo: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            db_max_connections: 10,
+            redis_url: None,
+            jwt_secret: None,
+            jwt_issuer: "humanaios".to_owned(),
+            jwt_audience: "humanaios-api".to_owned(),
+            log: "info".to_owned(),
+            log_format: LogFormat::Text,
+            max_body_bytes: 2 * 1024 * 1024,
+            graphql_max_depth: 12,
+            graphql_max_complexity: 2_000,
+            graphql_introspection: true,
+            demo: false,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults → `file` (or `HUMANAIOS_CONFIG`) → environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        Ok(Self::figment(file).extract()?)
+    }
+
+    fn figment(file: Option<&Path>) -> Figment {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("HUMANAIOS_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("HUMANAIOS_").ignore(&["CONFIG"]))
+            .merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL"]))
+    }
+
+    /// The database URL in use: the configured one, or the SQLite file in `data_dir`.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("humanaios.db").display()
+            ),
+        }
+    }
+
+    /// `HUMANAIOS_*` variables in the environment that no setting reads.
+    pub fn unknown_env_vars() -> Vec<String> {
+        std::env::vars()
+            .map(|(k, _)| k)
+            .filter(|k| k.starts_with("HUMANAIOS_") && !ENV_VARS.contains(&k.as_str()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("humanaios-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("humanaios.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nmax_body_bytes = 1024\n").unwrap();
+        let config = Config::load(Some(&file)).unwrap();
+        assert_eq!(config.bind.port(), 9000);
+        assert_eq!(config.max_body_bytes, 1024);
+        assert_eq!(config.jwt_issuer, "humanaios");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_default_database_is_a_sqlite_file_in_the_data_dir() {
+        let config = Config::default();
+        assert_eq!(
+            config.effective_database_url(),
+            "sqlite://data/humanaios.db?mode=rwc"
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! Demo data: an organization with three agents, a week of their activity (costs, errors,
+//! requests for humans), and human tasks in every status, so a new user sees a lived-in
+//! dashboard. Deterministic apart from being anchored at "now".
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    ActivityType, AgentStatus, AgentType, AuthProvider, Plan, Role, TaskStatus, TaskType, Usd,
+    agent, agent_activity, human_task, organization, user,
+};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+use sea_orm::{
+    ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
+    Set, TransactionTrait as _,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::password;
+
+/// The demo admin's email.
+pub const DEMO_EMAIL: &str = "demo@humanaios.local";
+/// The demo admin's password (demo data only; never used for anything real).
+pub const DEMO_PASSWORD: &str = "humanaios-demo";
+
+/// Minutes between two activities of one agent in the demo week.
+const ACTIVITY_EVERY_MINUTES: i64 = 20;
+
+/// What a load did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DemoOutcome {
+    Loaded { activities: usize, tasks: usize },
+    AlreadyPresent,
+}
+
+/// Loads the demo organization unless its admin already exists.
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoOutcome> {
+    if demo_admin_exists(db).await? {
+        return Ok(DemoOutcome::AlreadyPresent);
+    }
+    insert(db, crate::time::now()).await
+}
+
+/// Loads the demo organization when the database has no organization at all (first start).
+pub async fn load_if_empty(db: &DatabaseConnection) -> anyhow::Result<DemoOutcome> {
+    if organization::Entity::find().count(db).await? > 0 {
+        return Ok(DemoOutcome::AlreadyPresent);
+    }
+    insert(db, crate::time::now()).await
+}
+
+/// Whether the demo admin can sign in on this database.
+pub async fn demo_admin_exists(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_EMAIL))
+        .count(db)
+        .await?
+        > 0)
+}
+
+async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<DemoOutcome> {
+    let mut rng = StdRng::seed_from_u64(0x4855_4d41_4e41_494f);
+    let hash = password::hash(DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(|err| anyhow::anyhow!("hashing the demo password: {}", err.message()))?;
+    let txn = db.begin().await?;
+
+    let org_id = Uuid::now_v7();
+    organization::Entity::insert(organization::ActiveModel {
+        id: Set(org_id),
+        name: Set("Acme Field Operations".to_owned()),
+        plan: Set(Plan::Pro),
+        settings: Set(json!({ "timezone": "America/Los_Angeles" })),
+        created_at: Set(now - Duration::days(30)),
+    })
+    .exec(&txn)
+    .await?;
+
+    let members = [
+        (DEMO_EMAIL, Role::Admin, Some(hash.clone())),
+        ("ops@humanaios.local", Role::Operator, Some(hash.clone())),
+        ("viewer@humanaios.local", Role::Viewer, Some(hash)),
+    ];
+    let mut member_ids = Vec::new();
+    for (email, role, password_hash) in members {
+        let id = Uuid::now_v7();
+        member_ids.push(id);
+        user::Entity::insert(user::ActiveModel {
+            id: Set(id),
+            org_id: Set(org_id),
+            email: Set(email.to_owned()),
+            password_hash: Set(password_hash),
+            role: Set(role),
+            auth_provider: Set(AuthProvider::Email),
+            created_at: Set(now - Duration::days(30)),
+        })
+        .exec(&txn)
+        .await?;
+    }
+
+    let agents = [
+        (
+            "support-triage",
+            AgentType::Mcp,
+            "claude-sonnet-4-5",
+            &["search_tickets", "reply_to_customer", "refund_order"][..],
+        ),
+        (
+            "research-assistant",
+            AgentType::Langchain,
+            "gpt-4.1",
+            &["web_search", "read_pdf", "summarize"][..],
+        ),
+        (
+            "field-dispatcher",
+            AgentType::Crewai,
+            "gemini-2.5-pro",
+            &["route_planner", "check_inventory", "schedule_visit"][..],
+        ),
+    ];
+    let mut agent_ids = Vec::new();
+    for (i, (name, agent_type, model, _)) in agents.iter().enumerate() {
+        let id = Uuid::now_v7();
+        agent_ids.push(id);
+        agent::Entity::insert(agent::ActiveModel {
+            id: Set(id),
+            org_id: Set(org_id),
+            name: Set((*name).to_owned()),
+            agent_type: Set(*agent_type),
+            config: Set(json!({ "model": model })),
+            status: Set(if i == 2 {
+                AgentStatus::Paused
+            } else {
+                AgentStatus::Active
+            }),
+            created_at: Set(now - Duration::days(14) + Duration::minutes(i as i64)),
+        })
+        .exec(&txn)
+        .await?;
+    }
+
+    let mut activities = Vec::new();
+    let start = now - Duration::days(7);
+    for (agent_index, (_, _, model, tools)) in agents.iter().enumerate() {
+        let mut at = start + Duration::minutes(agent_index as i64 * 7);
+        while at < now {
+            let roll: f64 = rng.random();
+            let tool = tools[rng.random_range(0..tools.len())];
+            let (activity_type, payload) = if roll < 0.04 {
+                (
+                    ActivityType::Error,
+                    json!({ "tool": tool, "message": "upstream timed out after 30s", "model": model }),
+                )
+            } else if roll < 0.06 {
+                (
+                    ActivityType::HumanRequest,
+                    json!({ "reason": "needs a person on site", "tool": tool, "model": model }),
+                )
+            } else if roll < 0.30 {
+                (
+                    ActivityType::Decision,
+                    json!({ "choice": format!("use {tool}"), "model": model, "confidence": rng.random_range(0.55..0.99) }),
+                )
+            } else {
+                (
+                    ActivityType::ToolCall,
+                    json!({ "tool": tool, "model": model, "input_tokens": rng.random_range(200..6000), "output_tokens": rng.random_range(50..1500) }),
+                )
+            };
+            let cost = Usd::from_nanos(rng.random_range(20_000..40_000_000));
+            activities.push(agent_activity::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                org_id: Set(org_id),
+                agent_id: Set(agent_ids[agent_index]),
+                activity_type: Set(activity_type),
+                payload: Set(payload),
+                cost_usd: Set(Some(cost)),
+                duration_ms: Set(Some(rng.random_range(40..4_000))),
+                timestamp: Set(crate::time::truncate(at)),
+                received_at: Set(crate::time::truncate(at + Duration::milliseconds(120))),
+            });
+            at += Duration::minutes(ACTIVITY_EVERY_MINUTES);
+        }
+    }
+    let activity_count = activities.len();
+    for chunk in activities.chunks(500) {
+        agent_activity::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+
+    // One task in every status, in and around San Francisco.
+    let tasks = [
+        (
+            "Verify storefront is open",
+            TaskType::Verification,
+            TaskStatus::Pending,
+            (37.7793, -122.4193),
+            "25",
+        ),
+        (
+            "Pick up signed contract",
+            TaskType::Pickup,
+            TaskStatus::Approved,
+            (37.7890, -122.4010),
+            "40",
+        ),
+        (
+            "Inspect delivery van damage",
+            TaskType::Inspection,
+            TaskStatus::Assigned,
+            (37.7599, -122.4148),
+            "60",
+        ),
+        (
+            "Attend supplier meeting",
+            TaskType::Attendance,
+            TaskStatus::InProgress,
+            (37.8044, -122.2712),
+            "120",
+        ),
+        (
+            "Photograph shelf layout",
+            TaskType::Verification,
+            TaskStatus::Completed,
+            (37.7680, -122.4300),
+            "15",
+        ),
+        (
+            "Collect returned hardware",
+            TaskType::Pickup,
+            TaskStatus::Failed,
+            (37.7510, -122.4470),
+            "35",
+        ),
+        (
+            "Confirm customer identity by phone",
+            TaskType::Other,
+            TaskStatus::Pending,
+            (37.7749, -122.4194),
+            "10",
+        ),
+    ];
+    let task_count = tasks.len();
+    for (i, (title, task_type, status, (lat, lng), budget)) in tasks.into_iter().enumerate() {
+        let created_at = now - Duration::hours(6 * (i as i64 + 1));
+        let assigned = matches!(
+            status,
+            TaskStatus::Assigned
+                | TaskStatus::InProgress
+                | TaskStatus::Completed
+                | TaskStatus::Failed
+        );
+        let finished = matches!(status, TaskStatus::Completed | TaskStatus::Failed);
+        human_task::Entity::insert(human_task::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            org_id: Set(org_id),
+            agent_id: Set(agent_ids[i % agent_ids.len()]),
+            title: Set(title.to_owned()),
+            description: Set(format!("{title}. Requested by the agent during a run.")),
+            status: Set(status),
+            task_type: Set(task_type),
+            latitude: Set(Some(lat)),
+            longitude: Set(Some(lng)),
+            budget_usd: Set(Some(budget.parse()?)),
+            assigned_to: Set(assigned.then_some(member_ids[1])),
+            result: Set(match status {
+                TaskStatus::Completed => {
+                    Some(json!({ "note": "Done, photos attached", "photos": 3 }))
+                }
+                TaskStatus::Failed => Some(json!({ "reason": "Nobody at the address" })),
+                _ => None,
+            }),
+            version: Set(1),
+            created_at: Set(crate::time::truncate(created_at)),
+            completed_at: Set(
+                finished.then(|| crate::time::truncate(created_at + Duration::hours(2)))
+            ),
+        })
+        .exec(&txn)
+        .await?;
+    }
+
+    txn.commit().await?;
+    Ok(DemoOutcome::Loaded {
+        activities: activity_count,
+        tasks: task_count,
+    })
+}

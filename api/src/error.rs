@@ -1,0 +1,160 @@
+//! The one error type at the API boundary.
+//!
+//! Every failure a client can see is an [`ApiError`] with a stable machine-readable
+//! [`code`](ApiError::code): GraphQL puts it in `extensions.code`, REST in `error.code`.
+//! Internal causes are logged with their whole chain and never sent to clients.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions as _;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// A failure as the client sees it.
+///
+/// Deliberately not `Display`: async-graphql converts any `Display` type into an error
+/// without extensions, which would drop the code. [`ApiError::message`] gives the text.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// No credential, or one that is expired, tampered with or revoked.
+    Unauthenticated(&'static str),
+    /// The credential is valid but its role may not do this.
+    Forbidden(&'static str),
+    /// The record does not exist in the caller's organization (whether or not it exists
+    /// elsewhere: the two are indistinguishable by design).
+    NotFound(&'static str),
+    /// Input that fails validation.
+    InvalidInput { field: String, message: String },
+    /// The request body is not valid JSON or not the expected shape.
+    MalformedRequest(String),
+    /// The request body is over the size limit.
+    PayloadTooLarge { limit: usize },
+    /// The request conflicts with the current state (a taken name, a stale version).
+    Conflict { code: &'static str, message: String },
+    /// Email and password do not match an account.
+    InvalidCredentials,
+    /// A fault on our side; the cause goes to the log, not to the client.
+    Internal(Arc<anyhow::Error>),
+}
+
+impl ApiError {
+    /// The stable code clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::InvalidInput { .. } => "BAD_USER_INPUT",
+            ApiError::MalformedRequest(_) => "MALFORMED_REQUEST",
+            ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            ApiError::Conflict { code, .. } => code,
+            ApiError::InvalidCredentials => "INVALID_CREDENTIALS",
+            ApiError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status for REST answers (GraphQL answers 200 with `errors`).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated(_) | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::MalformedRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Shorthand for a validation failure on one input field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The human-readable message; never includes an internal cause.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Unauthenticated(why) => (*why).to_owned(),
+            ApiError::Forbidden(action) => format!("your role may not {action}"),
+            ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::InvalidInput { field, message } => format!("{field}: {message}"),
+            ApiError::MalformedRequest(why) => why.clone(),
+            ApiError::PayloadTooLarge { limit } => {
+                format!("request body is larger than the limit of {limit} bytes")
+            }
+            ApiError::Conflict { message, .. } => message.clone(),
+            ApiError::InvalidCredentials => "invalid email or password".to_owned(),
+            ApiError::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The message sent to clients; internal causes are logged here, once, with their chain.
+    fn client_message(&self) -> String {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+        self.message()
+    }
+
+    /// The body of a REST error answer: `{"error": {"code", "message"}}`.
+    pub fn rest_body(&self) -> serde_json::Value {
+        json!({ "error": { "code": self.code(), "message": self.client_message() } })
+    }
+}
+
+impl ApiError {
+    /// An internal fault; `cause` is logged, never shown.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(Arc::new(cause.into()))
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = (status, axum::Json(self.rest_body())).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        let code = err.code();
+        let extra_field = match &err {
+            ApiError::InvalidInput { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        async_graphql::Error::new(err.client_message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(field) = extra_field {
+                ext.set("field", field);
+            }
+        })
+    }
+}
+
+/// Result of a service function.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,82 @@
+//! The event bus: what one part of the server publishes after a commit, every live
+//! subscriber (on every replica, once Redis backs it) receives.
+//!
+//! [`EventBus`] is the seam; [`InProcessBus`] is the single-process implementation over a
+//! `tokio::sync::broadcast` channel.
+
+use std::sync::Arc;
+
+use entity::OrgId;
+use futures_util::StreamExt as _;
+use futures_util::stream::BoxStream;
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+/// Something that happened, after its transaction committed.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// An activity was stored for the first time.
+    ActivityRecorded(entity::agent_activity::Model),
+}
+
+/// An event and the organization it belongs to; subscribers never see another org's.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub org_id: OrgId,
+    pub event: Event,
+}
+
+/// What a subscriber's stream yields.
+#[derive(Debug, Clone)]
+pub enum BusItem {
+    Event(Arc<Envelope>),
+    /// The subscriber fell behind and `missed` events were dropped for it (publishers never
+    /// wait for slow subscribers).
+    Lagged {
+        missed: u64,
+    },
+}
+
+/// Publish/subscribe for committed changes.
+#[async_trait::async_trait]
+pub trait EventBus: Send + Sync + 'static {
+    /// Publishes `events` in order.
+    async fn publish(&self, events: Vec<Envelope>) -> anyhow::Result<()>;
+
+    /// Every event published from now on, in publish order.
+    fn subscribe(&self) -> BoxStream<'static, BusItem>;
+}
+
+/// Events within one process.
+pub struct InProcessBus {
+    sender: broadcast::Sender<Arc<Envelope>>,
+}
+
+impl InProcessBus {
+    /// A bus whose subscribers may fall `capacity` events behind before they lag.
+    pub fn new(capacity: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity);
+        InProcessBus { sender }
+    }
+}
+
+#[async_trait::async_trait]
+impl EventBus for InProcessBus {
+    async fn publish(&self, events: Vec<Envelope>) -> anyhow::Result<()> {
+        for event in events {
+            // An error only means nobody is listening right now.
+            let _ = self.sender.send(Arc::new(event));
+        }
+        Ok(())
+    }
+
+    fn subscribe(&self) -> BoxStream<'static, BusItem> {
+        BroadcastStream::new(self.sender.subscribe())
+            .map(|item| match item {
+                Ok(envelope) => BusItem::Event(envelope),
+                Err(BroadcastStreamRecvError::Lagged(missed)) => BusItem::Lagged { missed },
+            })
+            .boxed()
+    }
+}

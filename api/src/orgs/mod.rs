@@ -1,0 +1,4 @@
+//! Organizations: the tenant every record belongs to.
+
+pub mod graphql;
+pub mod service;

@@ -1,0 +1,156 @@
+//! Wiring: [`App::build`] turns a [`Config`] into a bound, ready server. Tests call it with
+//! port 0 and get the real thing.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Router;
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+
+use crate::auth::jwt::TokenKeys;
+use crate::config::Config;
+use crate::events::InProcessBus;
+use crate::state::AppState;
+use crate::{db, demo, graphql, http};
+
+/// Events a live subscriber may fall behind by before it is told it lagged.
+const BUS_CAPACITY: usize = 4_096;
+
+/// A built server: database migrated, listener bound, router ready.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl App {
+    /// Connects and migrates the database, loads demo data when asked to and the database is
+    /// empty, and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        http::metrics::install();
+        for var in Config::unknown_env_vars() {
+            tracing::warn!(%var, "unknown HUMANAIOS_* variable ignored (see .env.example)");
+        }
+        let db = db::connect_and_migrate(&config).await?;
+        if config.demo {
+            demo::load_if_empty(&db).await?;
+        }
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => stored_secret(&config.data_dir)?,
+        };
+        let tokens = TokenKeys::new(&secret, &config.jwt_issuer, &config.jwt_audience)?;
+        if config.redis_url.is_some() {
+            tracing::warn!(
+                "REDIS_URL is set, but this version's event bus is in-process: run one replica"
+            );
+        }
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            tokens: Arc::new(tokens),
+            bus: Arc::new(InProcessBus::new(BUS_CAPACITY)),
+        };
+        let schema = graphql::schema(&state.config, state.clone());
+        let router = http::router(state.clone(), schema);
+        let listener = TcpListener::bind(state.config.bind)
+            .await
+            .with_context(|| {
+                format!(
+                    "binding {} (set HUMANAIOS_BIND or --bind)",
+                    state.config.bind
+                )
+            })?;
+        Ok(App {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The address actually bound (the real port when the config said 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.config.bind)
+    }
+
+    /// The shared state, for tests that look behind the API.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await
+        .context("serving HTTP")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// The signing secret kept in `data_dir/jwt-secret`, created (readable by the owner only) on
+/// first start, so sessions survive restarts without any setup.
+fn stored_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
+    let path = data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(SecretString::from(existing.trim().to_owned()));
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    let secret: String = {
+        use rand::Rng as _;
+        rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(64)
+            .map(char::from)
+            .collect()
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    use std::io::Write as _;
+    options
+        .open(&path)
+        .and_then(|mut file| file.write_all(secret.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a token signing secret");
+    Ok(SecretString::from(secret))
+}

@@ -1,0 +1,185 @@
+//! Recording activities idempotently and paging through them.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, activity, error_code, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_retried_batch_is_neither_stored_twice_nor_an_error,
+    pages_follow_each_other_without_gaps_or_repeats,
+    filters_by_type_and_time_range,
+    an_oversized_batch_or_too_precise_cost_is_refused_naming_the_field,
+);
+
+async fn a_retried_batch_is_neither_stored_twice_nor_an_error(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "a").await;
+    let key = app.create_api_key(&admin.token).await;
+    let first = activity(&agent, "TOOL_CALL", "0.1");
+    let batch = json!([first, activity(&agent, "DECISION", "0.2")]);
+
+    let answer = app.record(&key, batch.clone()).await;
+    assert_eq!(answer["data"]["recordActivities"]["inserted"], 2);
+    let answer = app.record(&key, batch).await;
+    assert_eq!(
+        answer["data"]["recordActivities"],
+        json!({ "accepted": 2, "inserted": 0, "duplicates": 2 })
+    );
+    // The same id twice in one batch counts once.
+    let answer = app
+        .record(&key, json!([first, first, activity(&agent, "ERROR", "0")]))
+        .await;
+    assert_eq!(
+        answer["data"]["recordActivities"],
+        json!({ "accepted": 3, "inserted": 1, "duplicates": 2 })
+    );
+    let data = app
+        .graphql_ok(
+            Some(&key),
+            "{ activities(first: 100) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["activities"]["nodes"].as_array().unwrap().len(), 3);
+}
+
+async fn pages_follow_each_other_without_gaps_or_repeats(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "pager").await;
+    // 25 activities, several sharing a timestamp, so the id breaks ties.
+    let batch: Vec<Value> = (0..25)
+        .map(|i| {
+            let mut a = activity(&agent, "TOOL_CALL", "0.01");
+            a["timestamp"] = json!(format!("2026-11-20T10:00:{:02}.5Z", i / 3));
+            a
+        })
+        .collect();
+    let answer = app.record(&admin.token, json!(batch)).await;
+    assert_eq!(answer["data"]["recordActivities"]["inserted"], 25);
+
+    let query = "query($after: String) { activities(first: 10, after: $after) { pageInfo { hasNextPage endCursor } nodes { id timestamp } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let data = app
+            .graphql_ok(Some(&admin.token), query, json!({ "after": after }))
+            .await;
+        let page = &data["activities"];
+        seen.extend(page["nodes"].as_array().unwrap().iter().map(|n| {
+            (
+                n["timestamp"].as_str().unwrap().to_owned(),
+                n["id"].as_str().unwrap().to_owned(),
+            )
+        }));
+        pages += 1;
+        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 25);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(seen, sorted, "newest first, no repeats");
+
+    let answer = app
+        .graphql(
+            Some(&admin.token),
+            "{ activities(first: 101) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "BAD_USER_INPUT");
+    let answer = app
+        .graphql(
+            Some(&admin.token),
+            "{ activities(after: \"garbage\") { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "BAD_USER_INPUT");
+}
+
+async fn filters_by_type_and_time_range(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "filtered").await;
+    let at = |kind: &str, time: &str| {
+        let mut a = activity(&agent, kind, "0");
+        a["timestamp"] = json!(time);
+        a
+    };
+    app.record(
+        &admin.token,
+        json!([
+            at("ERROR", "2026-11-01T00:00:00Z"),
+            at("ERROR", "2026-11-02T00:00:00Z"),
+            at("TOOL_CALL", "2026-11-02T12:00:00Z"),
+            at("ERROR", "2026-11-03T00:00:00Z"),
+        ]),
+    )
+    .await;
+    let data = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ activities(types: [ERROR], from: \"2026-11-02T00:00:00Z\", to: \"2026-11-03T00:00:00Z\") { nodes { type timestamp } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = data["activities"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    assert!(
+        nodes[0]["timestamp"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-02T00:00:00")
+    );
+}
+
+async fn an_oversized_batch_or_too_precise_cost_is_refused_naming_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "strict").await;
+    let batch: Vec<Value> = (0..1001)
+        .map(|_| activity(&agent, "DECISION", "0"))
+        .collect();
+    let answer = app.record(&admin.token, json!(batch)).await;
+    assert_eq!(error_code(&answer), "BAD_USER_INPUT");
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "activities: must hold 1 to 1000 activities"
+    );
+
+    let answer = app
+        .record(
+            &admin.token,
+            json!([
+                activity(&agent, "DECISION", "1"),
+                activity(&agent, "DECISION", "0.0000000001")
+            ]),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "BAD_USER_INPUT");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["field"],
+        "activities[1].costUsd"
+    );
+    let data = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ activities { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["activities"]["nodes"],
+        json!([]),
+        "nothing of a refused batch is kept"
+    );
+}

@@ -1,0 +1,274 @@
+//! `spawn_app`: a real HumanAIOS server on port 0 over its own fresh database, plus typed
+//! helpers for what the tests do over and over.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use humanaios::config::Config;
+use humanaios::startup::App;
+use humanaios::state::AppState;
+use sea_orm::{ConnectionTrait as _, Database};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The signing secret every test server uses, so tests can forge tokens for bad-input cases.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an `async fn(Backend)` test once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$test($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+/// A running server and a client for it. Dropping it stops the server and deletes its
+/// database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _database: TestDatabase,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Starts a server on a fresh database of `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to change the configuration first.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let database = TestDatabase::create(backend).await;
+    let mut config = Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url: Some(database.url.clone()),
+        data_dir: database.dir.clone(),
+        db_max_connections: 5,
+        jwt_secret: Some(SecretString::from(TEST_JWT_SECRET)),
+        ..Config::default()
+    };
+    configure(&mut config);
+    let app = App::build(config).await.expect("the app builds");
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        state,
+        _database: database,
+        _shutdown: shutdown,
+    }
+}
+
+/// A signed-in member of a fresh organization.
+pub struct Member {
+    pub token: String,
+    pub email: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// POSTs a GraphQL operation and returns the whole JSON answer (`data` and `errors`).
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        assert_eq!(response.status(), 200, "GraphQL over HTTP answers 200");
+        response.json().await.expect("a JSON answer")
+    }
+
+    /// Like [`TestApp::graphql`], asserting there were no errors and returning `data`.
+    pub async fn graphql_ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let answer = self.graphql(token, query, variables).await;
+        assert!(
+            answer.get("errors").is_none(),
+            "unexpected errors: {answer}"
+        );
+        answer["data"].clone()
+    }
+
+    /// A GET with a bearer credential; returns status and JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON answer"))
+    }
+
+    /// Signs up a new organization with a unique admin.
+    pub async fn sign_up(&self) -> Member {
+        let email = format!("admin-{}@example.com", Uuid::now_v7().simple());
+        let data = self
+            .graphql_ok(
+                None,
+                "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
+                json!({ "input": { "email": email, "password": "a long enough password", "organizationName": "Org" } }),
+            )
+            .await;
+        Member {
+            token: data["signUp"]["accessToken"].as_str().unwrap().to_owned(),
+            email,
+        }
+    }
+
+    /// Registers an agent and returns its id.
+    pub async fn create_agent(&self, token: &str, name: &str) -> String {
+        let data = self
+            .graphql_ok(
+                Some(token),
+                "mutation($input: CreateAgentInput!) { createAgent(input: $input) { id } }",
+                json!({ "input": { "name": name, "type": "MCP" } }),
+            )
+            .await;
+        data["createAgent"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an API key and returns its secret.
+    pub async fn create_api_key(&self, token: &str) -> String {
+        let data = self
+            .graphql_ok(
+                Some(token),
+                "mutation { createApiKey(input: { name: \"agent key\" }) { secret apiKey { id } } }",
+                json!({}),
+            )
+            .await;
+        data["createApiKey"]["secret"].as_str().unwrap().to_owned()
+    }
+
+    /// Records `activities` with `credential` and returns the whole answer.
+    pub async fn record(&self, credential: &str, activities: Value) -> Value {
+        self.graphql(
+            Some(credential),
+            "mutation($a: [ActivityInput!]!) { recordActivities(activities: $a) { accepted inserted duplicates } }",
+            json!({ "a": activities }),
+        )
+        .await
+    }
+}
+
+/// An activity input for `agent_id` with a fresh client-side id.
+pub fn activity(agent_id: &str, kind: &str, cost: &str) -> Value {
+    json!({
+        "id": Uuid::now_v7().to_string(),
+        "agentId": agent_id,
+        "type": kind,
+        "payload": { "tool": "search", "args": { "q": "weather" } },
+        "costUsd": cost,
+        "durationMs": 120,
+    })
+}
+
+/// The `extensions.code` of the first error of a GraphQL answer.
+pub fn error_code(answer: &Value) -> &str {
+    answer["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {answer}"))
+}
+
+/// A database that exists for one test.
+struct TestDatabase {
+    url: String,
+    dir: PathBuf,
+    postgres_name: Option<String>,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("HUMANAIOS_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+impl TestDatabase {
+    async fn create(backend: Backend) -> TestDatabase {
+        let id = Uuid::now_v7().simple().to_string();
+        let dir = std::env::temp_dir().join(format!("humanaios-test-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        match backend {
+            Backend::Sqlite => TestDatabase {
+                url: format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+                dir,
+                postgres_name: None,
+            },
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|err| {
+                    panic!(
+                        "PostgreSQL is not reachable at {admin_url} ({err}); start it or set \
+                         HUMANAIOS_TEST_POSTGRES_URL"
+                    )
+                });
+                let name = format!("humanaios_test_{id}");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("test database created");
+                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    postgres_name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(name) = self.postgres_name.take() {
+            // Drop runs outside async; a short-lived runtime on its own thread does the I/O.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(&postgres_admin_url()).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The api's integration tests: one binary, the real server on port 0, a fresh database per
+//! test (SQLite file and PostgreSQL alike).
+
+mod helpers;
+
+mod activities;
+mod auth;
+mod bad_input;
+mod browser;
+mod cli;
+mod isolation;
+mod project_files;
+mod subscriptions;

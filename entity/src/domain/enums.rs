@@ -1,0 +1,218 @@
+//! Every enum of the product spec, in one vocabulary.
+//!
+//! Each value has two spellings: the GraphQL/JSON name (`TOOL_CALL`), which is what the API
+//! speaks in GraphQL and REST alike, and the storage name (`tool_call`), which is what the
+//! database holds. JSON input accepts both.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[cfg(feature = "db")]
+use sea_orm::sea_query::StringLen;
+
+/// A string that names no value of the enum.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a valid {kind}; expected one of: {expected}")]
+pub struct UnknownVariant {
+    pub kind: &'static str,
+    pub value: String,
+    pub expected: String,
+}
+
+/// Declares a shared enum with its API and storage spellings, and (behind features) its
+/// sea-orm and async-graphql derives. A macro because the same seven impls are needed for
+/// every enum and the spellings must stay side by side.
+macro_rules! domain_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = ($api:literal, $db:literal) ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "db", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+        #[cfg_attr(
+            feature = "db",
+            sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")
+        )]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                #[serde(rename = $api, alias = $db)]
+                #[cfg_attr(feature = "db", sea_orm(string_value = $db))]
+                #[cfg_attr(feature = "graphql", graphql(name = $api))]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name the API uses (GraphQL enum value and JSON string).
+            pub const fn api_name(self) -> &'static str {
+                match self { $($name::$variant => $api),+ }
+            }
+
+            /// The name stored in the database.
+            pub const fn storage_name(self) -> &'static str {
+                match self { $($name::$variant => $db),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.api_name())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownVariant;
+
+            /// Accepts either spelling, so query strings may say `tool_call` or `TOOL_CALL`.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.api_name() == s || v.storage_name() == s)
+                    .ok_or_else(|| UnknownVariant {
+                        kind: stringify!($name),
+                        value: s.to_owned(),
+                        expected: $name::ALL
+                            .iter()
+                            .map(|v| v.api_name())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+            }
+        }
+    };
+}
+
+domain_enum! {
+    /// The billing plan of an organization.
+    Plan {
+        Free = ("FREE", "free"),
+        Starter = ("STARTER", "starter"),
+        Pro = ("PRO", "pro"),
+        Enterprise = ("ENTERPRISE", "enterprise"),
+    }
+}
+
+domain_enum! {
+    /// The framework an agent is built on.
+    AgentType {
+        Mcp = ("MCP", "mcp"),
+        Langchain = ("LANGCHAIN", "langchain"),
+        Crewai = ("CREWAI", "crewai"),
+        Custom = ("CUSTOM", "custom"),
+    }
+}
+
+domain_enum! {
+    /// Whether an agent is running, paused by an operator, or failing.
+    AgentStatus {
+        Active = ("ACTIVE", "active"),
+        Paused = ("PAUSED", "paused"),
+        Error = ("ERROR", "error"),
+    }
+}
+
+domain_enum! {
+    /// What an agent did.
+    ActivityType {
+        /// The agent called a tool.
+        ToolCall = ("TOOL_CALL", "tool_call"),
+        /// The agent chose between options.
+        Decision = ("DECISION", "decision"),
+        /// Something failed.
+        Error = ("ERROR", "error"),
+        /// The agent asked for a person.
+        HumanRequest = ("HUMAN_REQUEST", "human_request"),
+    }
+}
+
+domain_enum! {
+    /// Where a human task stands in its lifecycle.
+    TaskStatus {
+        Pending = ("PENDING", "pending"),
+        Approved = ("APPROVED", "approved"),
+        Assigned = ("ASSIGNED", "assigned"),
+        InProgress = ("IN_PROGRESS", "in_progress"),
+        Completed = ("COMPLETED", "completed"),
+        Failed = ("FAILED", "failed"),
+    }
+}
+
+domain_enum! {
+    /// What kind of work a human task asks for.
+    TaskType {
+        Verification = ("VERIFICATION", "verification"),
+        Pickup = ("PICKUP", "pickup"),
+        Inspection = ("INSPECTION", "inspection"),
+        Attendance = ("ATTENDANCE", "attendance"),
+        Other = ("OTHER", "other"),
+    }
+}
+
+domain_enum! {
+    /// A member's role in their organization.
+    Role {
+        /// Manages members, keys, settings and the plan.
+        Admin = ("ADMIN", "admin"),
+        /// Runs agents and tasks.
+        Operator = ("OPERATOR", "operator"),
+        /// Reads everything, changes nothing.
+        Viewer = ("VIEWER", "viewer"),
+    }
+}
+
+domain_enum! {
+    /// How a user signs in.
+    AuthProvider {
+        Email = ("EMAIL", "email"),
+        Google = ("GOOGLE", "google"),
+        Github = ("GITHUB", "github"),
+    }
+}
+
+impl Role {
+    /// Whether this role may change agents, activities and tasks.
+    pub fn can_operate(self) -> bool {
+        matches!(self, Role::Admin | Role::Operator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_spellings_parse_and_json_uses_the_api_name() {
+        assert_eq!(
+            "tool_call".parse::<ActivityType>(),
+            Ok(ActivityType::ToolCall)
+        );
+        assert_eq!(
+            "HUMAN_REQUEST".parse::<ActivityType>(),
+            Ok(ActivityType::HumanRequest)
+        );
+        assert_eq!(
+            serde_json::to_string(&TaskStatus::InProgress).unwrap(),
+            "\"IN_PROGRESS\""
+        );
+        let parsed: TaskStatus = serde_json::from_str("\"in_progress\"").unwrap();
+        assert_eq!(parsed, TaskStatus::InProgress);
+    }
+
+    #[test]
+    fn an_unknown_value_names_the_valid_ones() {
+        let err = "robot".parse::<AgentType>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`robot` is not a valid AgentType; expected one of: MCP, LANGCHAIN, CREWAI, CUSTOM"
+        );
+    }
+}

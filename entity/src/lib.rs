@@ -1,0 +1,22 @@
+//! The records HumanAIOS stores and the vocabulary they share with the dashboard.
+//!
+//! [`domain`] (enums, ids, money) compiles everywhere, wasm32 included. The sea-orm
+//! entities behind the `db` feature map those types onto tables; the dashboard builds this
+//! crate without `db`, so server and client use the very same enums and ids.
+
+pub mod domain;
+
+#[cfg(feature = "db")]
+pub mod agent;
+#[cfg(feature = "db")]
+pub mod agent_activity;
+#[cfg(feature = "db")]
+pub mod api_key;
+#[cfg(feature = "db")]
+pub mod human_task;
+#[cfg(feature = "db")]
+pub mod organization;
+#[cfg(feature = "db")]
+pub mod user;
+
+pub use domain::*;

@@ -1,0 +1,16 @@
+//! Schema migrations. Every migration runs unchanged on SQLite and PostgreSQL: column types
+//! come from sea-query's portable builders, never from backend-specific SQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_core;
+
+/// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_core::Migration)]
+    }
+}
