@@ -80,3 +80,48 @@ impl EventBus for InProcessBus {
             .boxed()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> Envelope {
+        let now = chrono::Utc::now();
+        Envelope {
+            org_id: OrgId::new(),
+            event: Event::ActivityRecorded(entity::agent_activity::Model {
+                id: uuid::Uuid::now_v7(),
+                org_id: uuid::Uuid::now_v7(),
+                agent_id: uuid::Uuid::now_v7(),
+                activity_type: entity::ActivityType::Decision,
+                payload: serde_json::json!({}),
+                cost_usd: None,
+                duration_ms: None,
+                timestamp: now,
+                received_at: now,
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_subscriber_is_told_how_much_it_missed_and_publishers_never_wait() {
+        let bus = InProcessBus::new(2);
+        let mut slow = bus.subscribe();
+        let sent: Vec<Envelope> = (0..5).map(|_| envelope()).collect();
+        let last_id = match &sent[4].event {
+            Event::ActivityRecorded(a) => a.id,
+        };
+        bus.publish(sent).await.unwrap();
+        match slow.next().await {
+            Some(BusItem::Lagged { missed }) => assert_eq!(missed, 3),
+            other => panic!("expected a lag report, got {other:?}"),
+        }
+        let _fourth = slow.next().await;
+        match slow.next().await {
+            Some(BusItem::Event(e)) => match &e.event {
+                Event::ActivityRecorded(a) => assert_eq!(a.id, last_id),
+            },
+            other => panic!("expected the newest event, got {other:?}"),
+        }
+    }
+}

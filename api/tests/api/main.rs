@@ -9,5 +9,6 @@ mod bad_input;
 mod browser;
 mod cli;
 mod isolation;
+mod probes;
 mod project_files;
 mod subscriptions;
