@@ -134,6 +134,20 @@ impl ActivityInput {
     }
 }
 
+/// One page of the caller's activities matching `filter`, as a connection; shared by
+/// `Query.activities` and `Agent.activities`.
+pub async fn activity_connection(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    filter: ActivityFilter,
+) -> ApiResult<CursorConnection<Activity>> {
+    let viewer = ctx.viewer()?;
+    let page = PageRequest::new(first.map(i64::from), after.as_deref())?;
+    let found = service::list(ctx.state()?, viewer.org_id, filter, page).await?;
+    Ok(to_connection(found.map(Activity), page))
+}
+
 #[derive(Default)]
 pub struct ActivityQuery;
 
@@ -152,16 +166,13 @@ impl ActivityQuery {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> ApiResult<CursorConnection<Activity>> {
-        let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first.map(i64::from), after.as_deref())?;
         let filter = ActivityFilter {
             agent_id: agent_id.map(|id| parse_id(&id, "agentId")).transpose()?,
             types: types.unwrap_or_default(),
             from,
             to,
         };
-        let found = service::list(ctx.state()?, viewer.org_id, filter, page).await?;
-        Ok(to_connection(found.map(Activity), page))
+        activity_connection(ctx, first, after, filter).await
     }
 }
 

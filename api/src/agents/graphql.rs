@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};
 use entity::{ActivityType, AgentId, AgentStatus, AgentType, agent};
 
-use crate::activities::graphql::Activity;
+use crate::activities::graphql::{Activity, activity_connection};
 use crate::activities::service::ActivityFilter;
 use crate::error::ApiResult;
 use crate::graphql::connection::{CursorConnection, to_connection};
@@ -56,17 +56,13 @@ impl Agent {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> ApiResult<CursorConnection<Activity>> {
-        let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first.map(i64::from), after.as_deref())?;
         let filter = ActivityFilter {
             agent_id: Some(self.0.id.into()),
             types: types.unwrap_or_default(),
             from,
             to,
         };
-        let found =
-            crate::activities::service::list(ctx.state()?, viewer.org_id, filter, page).await?;
-        Ok(to_connection(found.map(Activity), page))
+        activity_connection(ctx, first, after, filter).await
     }
 }
 

@@ -7,7 +7,8 @@ use axum::response::{Html, IntoResponse, Response};
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
-#[folder = "$CARGO_MANIFEST_DIR/../web/dist"]
+// Relative to api/Cargo.toml.
+#[folder = "../web/dist"]
 #[allow_missing = true]
 struct Assets;
 
@@ -16,11 +17,10 @@ pub async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     if let Some(file) = (!path.is_empty()).then(|| Assets::get(path)).flatten() {
         let mime = file.metadata.mimetype().to_owned();
-        // Trunk puts a content hash in asset names; index.html itself must stay fresh.
-        let cache = if path.ends_with(".html") {
-            "no-cache"
-        } else {
+        let cache = if is_content_hashed(path) {
             "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
         };
         return (
             [
@@ -42,5 +42,26 @@ pub async fn serve(uri: Uri) -> Response {
             ),
         )
             .into_response(),
+    }
+}
+
+/// Whether Trunk put a content hash in the file name (`web-1a2b3c4d5e6f7a8b_bg.wasm`), so
+/// the file can be cached forever. Copied files (GraphiQL's) and index.html cannot.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.split(['-', '_', '.'])
+        .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_content_hashed;
+
+    #[test]
+    fn only_hashed_trunk_outputs_are_immutable() {
+        assert!(is_content_hashed("web-5d4f0c2a9b8e7f61_bg.wasm"));
+        assert!(is_content_hashed("style-0123456789abcdef.css"));
+        assert!(!is_content_hashed("index.html"));
+        assert!(!is_content_hashed("graphiql/graphiql.min.js"));
     }
 }

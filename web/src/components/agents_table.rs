@@ -1,0 +1,76 @@
+//! The "Agents" section: the organization's agents with their framework and status.
+
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+use crate::api::ops::agents;
+use crate::components::error_state::ErrorState;
+use crate::format;
+
+/// The agents table; `agents` is the result of the `Agents` query.
+#[component]
+pub fn AgentsSection(
+    agents: LocalResource<Result<agents::ResponseData, ApiError>>,
+) -> impl IntoView {
+    let count = move || {
+        agents
+            .get()
+            .and_then(Result::ok)
+            .map(|data| data.agents.nodes.len().to_string())
+    };
+    let body = move || match agents.get() {
+        None => view! { <p class="muted placeholder">"Loading agents…"</p> }.into_any(),
+        Some(Err(e)) => {
+            view! { <ErrorState message=e.to_string() retry=move || agents.refetch()/> }.into_any()
+        }
+        Some(Ok(data)) if data.agents.nodes.is_empty() => view! {
+            <p class="muted placeholder">
+                "No agents yet. Connect one with the MCP proxy or the SDK and it appears here."
+            </p>
+        }
+        .into_any(),
+        Some(Ok(data)) => view! {
+            <div class="table-wrap">
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Type"</th>
+                            <th scope="col">"Status"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {data.agents.nodes.into_iter().map(agent_row).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any(),
+    };
+
+    view! {
+        <section class="card" aria-labelledby="agents-title">
+            <div class="section-head">
+                <h2 id="agents-title">"Agents"</h2>
+                <span class="count">{count}</span>
+            </div>
+            {body}
+        </section>
+    }
+}
+
+fn agent_row(agent: agents::AgentsAgentsNodes) -> impl IntoView {
+    let status_class = format!(
+        "status status-{}",
+        format::css_name(agent.status.storage_name())
+    );
+    view! {
+        <tr class="agent-row" data-agent-id=agent.id>
+            <td class="agent-name">{agent.name}</td>
+            <td>{format::agent_type(agent.type_)}</td>
+            <td>
+                <span class=status_class>{format::agent_status(agent.status)}</span>
+            </td>
+        </tr>
+    }
+}
