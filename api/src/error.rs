@@ -126,10 +126,12 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// An HTTP answer with this error's status, `body`, and the `WWW-Authenticate` challenge
+    /// that a 401 must carry.
+    pub fn respond_with(&self, body: serde_json::Value) -> Response {
         let status = self.status();
-        let mut response = (status, axum::Json(self.rest_body())).into_response();
+        let mut response = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -137,6 +139,12 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.respond_with(self.rest_body())
     }
 }
 

@@ -3,6 +3,7 @@
 //! organization from here, never from an argument.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use entity::{ApiKeyId, OrgId, Role, UserId};
 
@@ -104,6 +105,18 @@ pub async fn authenticate_header(
     authenticate_bearer(state, credential).await.map(Some)
 }
 
+/// The `Authorization` header's text, if present.
+pub fn authorization_header(headers: &HeaderMap) -> ApiResult<Option<&str>> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|value| {
+            value
+                .to_str()
+                .map_err(|_| ApiError::Unauthenticated("Authorization header is not valid text"))
+        })
+        .transpose()
+}
+
 /// The caller of an HTTP request, if any. A present but invalid credential is rejected with
 /// 401 even where anonymous access is allowed, so a client learns at once that its token
 /// expired.
@@ -113,13 +126,9 @@ impl FromRequestParts<AppState> for MaybeViewer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let header = match parts.headers.get(axum::http::header::AUTHORIZATION) {
-            Some(value) => Some(value.to_str().map_err(|_| {
-                ApiError::Unauthenticated("Authorization header is not valid text")
-            })?),
-            None => None,
-        };
-        authenticate_header(state, header).await.map(MaybeViewer)
+        authenticate_header(state, authorization_header(&parts.headers)?)
+            .await
+            .map(MaybeViewer)
     }
 }
 

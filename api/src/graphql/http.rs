@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use crate::auth::viewer::authenticate_header;
+use crate::auth::viewer::{authenticate_header, authorization_header};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -80,14 +80,7 @@ async fn prepare(
             ApiError::MalformedRequest(rejection.body_text())
         }
     })?;
-    let authorization =
-        match headers.get(header::AUTHORIZATION) {
-            Some(value) => Some(value.to_str().map_err(|_| {
-                ApiError::Unauthenticated("Authorization header is not valid text")
-            })?),
-            None => None,
-        };
-    let viewer = authenticate_header(state, authorization).await?;
+    let viewer = authenticate_header(state, authorization_header(headers)?).await?;
     let request: BatchRequest = serde_json::from_slice(&body).map_err(|err| {
         ApiError::MalformedRequest(format!("request body is not a GraphQL request: {err}"))
     })?;
@@ -110,17 +103,9 @@ async fn prepare(
 
 /// A transport-level failure in GraphQL's response shape, with the HTTP status that fits.
 fn error_response(err: ApiError) -> Response {
-    let status = err.status();
-    let code = err.code();
-    let body = json!({ "errors": [{ "message": err.message(), "extensions": { "code": code } }] });
-    let mut response = (status, axum::Json(body)).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
-    }
-    response
+    let body =
+        json!({ "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }] });
+    err.respond_with(body)
 }
 
 /// Subscriptions over graphql-transport-ws (and the older graphql-ws). The credential comes
