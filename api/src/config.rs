@@ -144,18 +144,40 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret as _;
 
     #[test]
-    fn a_config_file_overrides_defaults() {
-        let dir = std::env::temp_dir().join(format!("humanaios-config-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("humanaios.toml");
-        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nmax_body_bytes = 1024\n").unwrap();
-        let config = Config::load(Some(&file)).unwrap();
-        assert_eq!(config.bind.port(), 9000);
-        assert_eq!(config.max_body_bytes, 1024);
-        assert_eq!(config.jwt_issuer, "humanaios");
-        std::fs::remove_dir_all(dir).unwrap();
+    // figment's Jail closure must return figment's (large) error type.
+    #[allow(clippy::result_large_err)]
+    fn the_environment_overrides_the_file_which_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "humanaios.toml",
+                "bind = \"0.0.0.0:9000\"\nmax_body_bytes = 1024\nlog = \"debug\"\n",
+            )?;
+            jail.set_env("HUMANAIOS_CONFIG", "humanaios.toml");
+            jail.set_env("HUMANAIOS_BIND", "127.0.0.1:9100");
+            jail.set_env("DATABASE_URL", "postgres://db/humanaios");
+            jail.set_env(
+                "HUMANAIOS_JWT_SECRET",
+                "from-the-environment-0123456789abcdef",
+            );
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(config.bind.port(), 9100, "environment beats file");
+            assert_eq!(config.max_body_bytes, 1024, "file beats default");
+            assert_eq!(config.log, "debug");
+            assert_eq!(config.jwt_issuer, "humanaios", "default kept");
+            assert_eq!(config.effective_database_url(), "postgres://db/humanaios");
+            let secret = config
+                .jwt_secret
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned());
+            assert_eq!(
+                secret.as_deref(),
+                Some("from-the-environment-0123456789abcdef")
+            );
+            Ok(())
+        });
     }
 
     #[test]
