@@ -1,5 +1,6 @@
 //! The live feed over graphql-transport-ws, with a real WebSocket client.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -30,6 +31,15 @@ async fn a_subscriber_receives_recorded_activities_in_order_and_another_org_none
     let mut alice_ws = subscribe(&app, &alice.token, json!({})).await;
     let mut alice_filtered = subscribe(&app, &alice.token, json!({ "agentIds": [agent] })).await;
     let mut bob_ws = subscribe(&app, &bob.token, json!({})).await;
+    let mut probes = prove_live(
+        &app,
+        &key,
+        &agent,
+        &mut [&mut alice_ws, &mut alice_filtered],
+    )
+    .await;
+    let bobs_agent = app.create_agent(&bob.token, "bobs").await;
+    probes.extend(prove_live(&app, &bob.token, &bobs_agent, &mut [&mut bob_ws]).await);
 
     let batch: Vec<Value> = ["TOOL_CALL", "DECISION", "ERROR", "HUMAN_REQUEST"]
         .iter()
@@ -44,20 +54,71 @@ async fn a_subscriber_receives_recorded_activities_in_order_and_another_org_none
     let answer = app.record(&key, json!(with_other)).await;
     assert_eq!(answer["data"]["recordActivities"]["inserted"], 5);
 
-    let everything = next_ids(&mut alice_ws, 5).await;
+    let everything = next_ids(&mut alice_ws, 5, &probes).await;
     let mut expected = sent_ids.clone();
     expected.insert(1, with_other[1]["id"].as_str().unwrap().to_owned());
     assert_eq!(everything, expected, "in the order recorded");
     assert_eq!(
-        next_ids(&mut alice_filtered, 4).await,
+        next_ids(&mut alice_filtered, 4, &probes).await,
         sent_ids,
         "only the chosen agent"
     );
 
-    // A retry publishes nothing new, and Bob, in another org, has received nothing at all.
+    // A retry publishes nothing new.
     app.record(&key, json!(batch)).await;
-    assert_silent(&mut alice_ws).await;
-    assert_silent(&mut bob_ws).await;
+    let marker = activity(&agent, "DECISION", "0");
+    app.record(&key, json!([marker])).await;
+    assert_eq!(
+        next_ids(&mut alice_ws, 1, &probes).await,
+        [marker["id"].as_str().unwrap()]
+    );
+
+    // Bob, in another org, got none of Alice's activities: the next thing his live feed
+    // shows is his own.
+    let own = activity(&bobs_agent, "DECISION", "0");
+    app.record(&bob.token, json!([own])).await;
+    assert_eq!(
+        next_ids(&mut bob_ws, 1, &probes).await,
+        [own["id"].as_str().unwrap()]
+    );
+}
+
+/// Records probe activities until every socket has received one, and returns their ids.
+/// The server starts a subscription's stream lazily, shortly after it reads `subscribe`, so
+/// this is how a test knows the feed is live before it records what it asserts on.
+async fn prove_live(
+    app: &TestApp,
+    credential: &str,
+    agent: &str,
+    sockets: &mut [&mut Socket],
+) -> HashSet<String> {
+    let mut probes = HashSet::new();
+    let mut live = vec![false; sockets.len()];
+    for _ in 0..50 {
+        let probe = activity(agent, "DECISION", "0");
+        probes.insert(probe["id"].as_str().unwrap().to_owned());
+        let answer = app.record(credential, json!([probe])).await;
+        assert_eq!(
+            answer["data"]["recordActivities"]["inserted"], 1,
+            "{answer}"
+        );
+        for (socket, live) in sockets
+            .iter_mut()
+            .zip(live.iter_mut())
+            .filter(|(_, l)| !**l)
+        {
+            if let Ok(message) =
+                tokio::time::timeout(Duration::from_millis(200), next_message(socket)).await
+            {
+                assert_eq!(message["type"], "next", "{message}");
+                *live = true;
+            }
+        }
+        if live.iter().all(|l| *l) {
+            return probes;
+        }
+    }
+    panic!("the subscription never went live");
 }
 
 async fn an_invalid_token_closes_the_connection(backend: Backend) {
@@ -126,30 +187,23 @@ async fn subscribe(app: &TestApp, token: &str, variables: Value) -> Socket {
         }),
     )
     .await;
-    // The server registers the subscription as it reads the message; a ping round trip
-    // proves it has been read before the test records anything.
-    send(&mut ws, json!({ "type": "ping" })).await;
-    let pong = next_message(&mut ws).await;
-    assert_eq!(pong["type"], "pong", "{pong}");
     ws
 }
 
-async fn next_ids(ws: &mut Socket, n: usize) -> Vec<String> {
+/// The ids of the next `n` activities on the socket, skipping `probes`.
+async fn next_ids(ws: &mut Socket, n: usize, probes: &HashSet<String>) -> Vec<String> {
     let mut ids = Vec::new();
     while ids.len() < n {
         let message = next_message(ws).await;
         assert_eq!(message["type"], "next", "{message}");
         let activity = &message["payload"]["data"]["activityFeed"];
         assert!(activity["costUsd"].is_string(), "{activity}");
-        ids.push(activity["id"].as_str().unwrap().to_owned());
+        let id = activity["id"].as_str().unwrap().to_owned();
+        if !probes.contains(&id) {
+            ids.push(id);
+        }
     }
     ids
-}
-
-async fn assert_silent(ws: &mut Socket) {
-    if let Ok(message) = tokio::time::timeout(Duration::from_millis(500), next_message(ws)).await {
-        panic!("expected nothing, got {message}");
-    }
 }
 
 async fn send(ws: &mut Socket, message: Value) {
