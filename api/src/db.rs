@@ -34,10 +34,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .sqlx_logging(false);
     if is_sqlite {
         options.map_sqlx_sqlite_opts(|o| {
-            // WAL lets readers run beside the writer; the busy timeout makes a second writer
-            // wait for the lock instead of failing; SQLite leaves foreign keys off unless asked.
+            // WAL lets readers run beside the writer; FULL syncs the log at every commit, so
+            // an acknowledged write survives a power cut (NORMAL may lose the last ones); the
+            // busy timeout makes a second writer wait for the lock instead of failing; SQLite
+            // leaves foreign keys off unless asked.
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .create_if_missing(true)
