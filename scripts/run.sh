@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build-web.sh
 cargo build --release -p humanaios
-exec target/release/humanaios serve --demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/humanaios" serve --demo "$@"
