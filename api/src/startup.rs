@@ -55,8 +55,8 @@ impl App {
             tokens: Arc::new(tokens),
             bus: Arc::new(InProcessBus::new(BUS_CAPACITY)),
         };
-        let schema = graphql::schema(&state.config, state.clone());
-        let router = http::router(state.clone(), schema);
+        let schemas = graphql::schemas(&state.config, state.clone());
+        let router = http::router(state.clone(), schemas);
         let listener = TcpListener::bind(state.config.bind)
             .await
             .with_context(|| {

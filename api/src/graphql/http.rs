@@ -16,7 +16,7 @@ use crate::auth::viewer::{authenticate_header, authorization_header};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-use super::ApiSchema;
+use super::Schemas;
 use super::error_codes::{BAD_USER_INPUT, with_code};
 
 /// Most operations accepted in one batched request.
@@ -25,22 +25,28 @@ pub const MAX_BATCH_SIZE: usize = 10;
 /// Executes a query, mutation or batch sent as JSON.
 pub async fn execute(
     State(state): State<AppState>,
-    Extension(schema): Extension<ApiSchema>,
+    Extension(schemas): Extension<Schemas>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     match prepare(&state, &headers, body).await {
         Ok(request) => {
-            let response = match schema.execute_batch(request).await {
-                BatchResponse::Single(r) => BatchResponse::Single(fill_codes(r)),
-                BatchResponse::Batch(rs) => {
-                    BatchResponse::Batch(rs.into_iter().map(fill_codes).collect())
-                }
+            let response = match request {
+                BatchRequest::Single(r) => BatchResponse::Single(run(&schemas, r).await),
+                BatchRequest::Batch(rs) => BatchResponse::Batch(
+                    futures_util::future::join_all(rs.into_iter().map(|r| run(&schemas, r))).await,
+                ),
             };
             axum::Json(response).into_response()
         }
         Err(err) => error_response(err),
     }
+}
+
+/// Runs one operation on the schema meant for it.
+async fn run(schemas: &Schemas, request: async_graphql::Request) -> async_graphql::Response {
+    let schema = schemas.for_query(&request.query);
+    fill_codes(schema.execute(request).await)
 }
 
 /// Errors async-graphql raised while reading argument values carry no code yet; ours and
@@ -113,14 +119,14 @@ fn error_response(err: ApiError) -> Response {
 /// closes the connection, none leaves only anonymous operations possible.
 pub async fn subscriptions(
     State(state): State<AppState>,
-    Extension(schema): Extension<ApiSchema>,
+    Extension(schemas): Extension<Schemas>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
+            GraphQLWebSocket::new(socket, schemas.api, protocol)
                 .on_connection_init(move |payload| connection_data(state, payload))
                 .serve()
         })

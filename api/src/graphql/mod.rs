@@ -5,6 +5,7 @@ pub mod connection;
 pub mod context;
 pub mod error_codes;
 pub mod http;
+pub mod introspection;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -26,6 +27,29 @@ pub struct Subscription(ActivitySubscription);
 /// The HumanAIOS API schema.
 pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 
+/// Deepest selection the introspection-only schema accepts: the standard introspection
+/// query's `ofType` chain alone is nine levels deep, deeper than any real query should be.
+const INTROSPECTION_MAX_DEPTH: usize = 32;
+
+/// The schemas a server runs: the API under its limits, and, while introspection is on, an
+/// introspection-only twin with room for the standard introspection query (which GraphiQL
+/// and code generators send), so the API's depth limit can stay tight.
+#[derive(Clone)]
+pub struct Schemas {
+    pub api: ApiSchema,
+    pub introspection: Option<ApiSchema>,
+}
+
+impl Schemas {
+    /// The schema that should run `query`.
+    pub fn for_query(&self, query: &str) -> &ApiSchema {
+        match &self.introspection {
+            Some(schema) if introspection::is_introspection_only(query) => schema,
+            _ => &self.api,
+        }
+    }
+}
+
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
         Query::default(),
@@ -35,16 +59,26 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     .extension(error_codes::ErrorCodes)
 }
 
-/// The schema a server runs, with its limits and shared state.
-pub fn schema(config: &Config, state: AppState) -> ApiSchema {
-    let mut builder = builder()
+/// The schemas a server runs, with their limits and shared state.
+pub fn schemas(config: &Config, state: AppState) -> Schemas {
+    let mut api = builder()
         .limit_depth(config.graphql_max_depth)
         .limit_complexity(config.graphql_max_complexity)
-        .data(state);
+        .data(state.clone());
     if !config.graphql_introspection {
-        builder = builder.disable_introspection().disable_suggestions();
+        api = api.disable_introspection().disable_suggestions();
     }
-    builder.finish()
+    let introspection = config.graphql_introspection.then(|| {
+        builder()
+            .introspection_only()
+            .limit_depth(INTROSPECTION_MAX_DEPTH)
+            .data(state)
+            .finish()
+    });
+    Schemas {
+        api: api.finish(),
+        introspection,
+    }
 }
 
 /// The schema in SDL, as committed in `schema.graphql` and printed by `humanaios schema`.

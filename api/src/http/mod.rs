@@ -14,11 +14,11 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::graphql::{self, ApiSchema};
+use crate::graphql::{self, Schemas};
 use crate::state::AppState;
 
 /// The whole application router.
-pub fn router(state: AppState, schema: ApiSchema) -> Router {
+pub fn router(state: AppState, schemas: Schemas) -> Router {
     let limit = state.config.max_body_bytes;
     let api_v1 = Router::new()
         .merge(crate::agents::rest::routes())
@@ -34,7 +34,7 @@ pub fn router(state: AppState, schema: ApiSchema) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .fallback(dashboard::serve)
-        .layer(axum::Extension(schema))
+        .layer(axum::Extension(schemas))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(CompressionLayer::new())
