@@ -65,6 +65,7 @@ async fn graphiql_is_served_with_its_assets_and_no_cdn() {
         "/graphiql/graphiql.min.css",
         "/graphiql/react.production.min.js",
         "/graphiql/react-dom.production.min.js",
+        "/graphiql/graphql-ws.min.js",
     ] {
         assert!(html.contains(asset));
         let response = app.client.get(app.url(asset)).send().await.unwrap();
