@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod cli;
+mod demo;
 mod introspection;
 mod isolation;
 mod probes;
