@@ -23,33 +23,30 @@ pub struct FeedEntry {
     pub at_ms: f64,
 }
 
-impl From<recent_activities::RecentActivitiesActivitiesNodes> for FeedEntry {
-    fn from(a: recent_activities::RecentActivitiesActivitiesNodes) -> Self {
-        FeedEntry {
-            at_ms: format::epoch_ms(&a.timestamp),
-            id: a.id,
-            agent_id: a.agent_id,
-            kind: a.type_,
-            cost_usd: a.cost_usd,
-            duration_ms: a.duration_ms,
-            timestamp: a.timestamp,
+/// graphql_client generates one struct per operation, so the backfill query and the
+/// subscription give two types with the same fields; one macro maps both.
+macro_rules! feed_entry_from {
+    ($($source:ty),+) => {$(
+        impl From<$source> for FeedEntry {
+            fn from(a: $source) -> Self {
+                FeedEntry {
+                    at_ms: format::epoch_ms(&a.timestamp),
+                    id: a.id,
+                    agent_id: a.agent_id,
+                    kind: a.type_,
+                    cost_usd: a.cost_usd,
+                    duration_ms: a.duration_ms,
+                    timestamp: a.timestamp,
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl From<activity_feed::ActivityFeedActivityFeed> for FeedEntry {
-    fn from(a: activity_feed::ActivityFeedActivityFeed) -> Self {
-        FeedEntry {
-            at_ms: format::epoch_ms(&a.timestamp),
-            id: a.id,
-            agent_id: a.agent_id,
-            kind: a.type_,
-            cost_usd: a.cost_usd,
-            duration_ms: a.duration_ms,
-            timestamp: a.timestamp,
-        }
-    }
-}
+feed_entry_from!(
+    recent_activities::RecentActivitiesActivitiesNodes,
+    activity_feed::ActivityFeedActivityFeed
+);
 
 /// The feed's state.
 #[derive(Debug, Clone, Default, PartialEq)]
