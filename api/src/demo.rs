@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use sea_orm::{
     ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
-    Set, TransactionTrait as _,
+    Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -63,7 +63,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
     let hash = password::hash(DEMO_PASSWORD.to_owned())
         .await
         .map_err(|err| anyhow::anyhow!("hashing the demo password: {}", err.message()))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
 
     let org_id = Uuid::now_v7();
     organization::Entity::insert(organization::ActiveModel {

@@ -5,10 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use entity::{ActivityId, ActivityType, AgentId, OrgId, Usd, agent, agent_activity};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _, Set,
-    TransactionTrait as _,
-};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _, Set};
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Envelope, Event};
@@ -104,7 +101,7 @@ pub async fn record(
         .collect::<ApiResult<Vec<_>>>()?;
     let accepted = models.len();
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     check_agents_belong_to(&txn, org, &models).await?;
 
     // Skip ids already stored (a retried batch) and ids repeated within this batch.

@@ -3,7 +3,6 @@
 use entity::{AuthProvider, OrgId, Plan, Role, UserId, organization, user};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set, SqlErr,
-    TransactionTrait as _,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -38,7 +37,7 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<Session> {
     }
     let password_hash = password::hash(input.password).await?;
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let now = crate::time::now();
     let org = organization::ActiveModel {
         id: Set(OrgId::new().0),

@@ -183,3 +183,49 @@ async fn an_oversized_batch_or_too_precise_cost_is_refused_naming_the_field(back
         "nothing of a refused batch is kept"
     );
 }
+
+on_both_backends!(concurrent_batches_are_all_acknowledged_and_stored);
+
+async fn concurrent_batches_are_all_acknowledged_and_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "busy").await;
+    let key = app.create_api_key(&admin.token).await;
+    let batches: Vec<Value> = (0..16)
+        .map(|_| {
+            json!(
+                (0..20)
+                    .map(|_| activity(&agent, "TOOL_CALL", "0.001"))
+                    .collect::<Vec<_>>()
+            )
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(batches.into_iter().map(|b| app.record(&key, b))).await;
+    for answer in &answers {
+        assert_eq!(
+            answer["data"]["recordActivities"]["inserted"], 20,
+            "{answer}"
+        );
+    }
+    let mut stored = 0;
+    let mut after = Value::Null;
+    loop {
+        let data = app
+            .graphql_ok(
+                Some(&key),
+                "query($after: String) { activities(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }",
+                json!({ "after": after }),
+            )
+            .await;
+        stored += data["activities"]["nodes"].as_array().unwrap().len();
+        if !data["activities"]["pageInfo"]["hasNextPage"]
+            .as_bool()
+            .unwrap()
+        {
+            break;
+        }
+        after = data["activities"]["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(stored, 16 * 20);
+}
