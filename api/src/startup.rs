@@ -134,14 +134,7 @@ fn stored_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
-    let secret: String = {
-        use rand::Rng as _;
-        rand::rng()
-            .sample_iter(rand::distr::Alphanumeric)
-            .take(64)
-            .map(char::from)
-            .collect()
-    };
+    let secret = crate::auth::secrets::random_alphanumeric(64);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -17,6 +17,8 @@ pub mod human_task;
 #[cfg(feature = "db")]
 pub mod organization;
 #[cfg(feature = "db")]
+pub mod refresh_token;
+#[cfg(feature = "db")]
 pub mod user;
 
 pub use domain::*;

@@ -1,17 +1,15 @@
 //! API keys for agents: `hai_<10 chars>_<40 chars>`, shown once, stored as a SHA-256 hash.
 //!
-//! SHA-256 rather than Argon2: the secret part is 238 random bits, so there is nothing to
-//! slow down a guess against, and every ingest request checks a key.
+//! Stored as SHA-256 (see [`super::secrets`]): every ingest request checks a key, and its
+//! 238 random bits leave nothing for a slow hash to protect.
 
 use chrono::{Duration, Utc};
 use entity::api_key;
 use entity::{ApiKeyId, OrgId, UserId};
-use rand::Rng as _;
-use rand::distr::Alphanumeric;
 use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
-use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use super::secrets::{random_alphanumeric, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -30,17 +28,9 @@ pub struct GeneratedKey {
 
 /// A new random key.
 pub fn generate() -> GeneratedKey {
-    let mut rng = rand::rng();
-    let mut part = |len: usize| -> String {
-        (&mut rng)
-            .sample_iter(Alphanumeric)
-            .take(len)
-            .map(char::from)
-            .collect()
-    };
-    let prefix = format!("{KEY_PREFIX}{}", part(PUBLIC_LEN));
-    let secret = format!("{prefix}_{}", part(SECRET_LEN));
-    let hash = hash(&secret);
+    let prefix = format!("{KEY_PREFIX}{}", random_alphanumeric(PUBLIC_LEN));
+    let secret = format!("{prefix}_{}", random_alphanumeric(SECRET_LEN));
+    let hash = sha256_hex(&secret);
     GeneratedKey {
         secret,
         prefix,
@@ -51,10 +41,6 @@ pub fn generate() -> GeneratedKey {
 /// Whether a bearer credential looks like an API key rather than a JWT.
 pub fn looks_like_key(credential: &str) -> bool {
     credential.starts_with(KEY_PREFIX)
-}
-
-fn hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// The prefix of a well-formed key.
@@ -78,7 +64,7 @@ pub async fn authenticate(state: &AppState, secret: &str) -> ApiResult<api_key::
     else {
         return Err(invalid);
     };
-    let matches: bool = hash(secret)
+    let matches: bool = sha256_hex(secret)
         .as_bytes()
         .ct_eq(key.key_hash.as_bytes())
         .into();
@@ -150,7 +136,7 @@ mod tests {
         assert!(looks_like_key(&key.secret));
         assert_eq!(key.secret.len(), 4 + PUBLIC_LEN + 1 + SECRET_LEN);
         assert_eq!(prefix_of(&key.secret), Some(key.prefix.as_str()));
-        assert_eq!(hash(&key.secret), key.hash);
+        assert_eq!(sha256_hex(&key.secret), key.hash);
         assert_ne!(generate().secret, key.secret);
     }
 

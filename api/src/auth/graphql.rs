@@ -117,6 +117,11 @@ pub struct AuthPayload {
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: i32,
+    /// Opaque, valid once: exchange it with `refreshSession` for a new session before the
+    /// access token expires. Presenting it a second time ends every session of this sign-in.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires (30 days).
+    pub refresh_expires_in: i32,
     pub user: User,
 }
 
@@ -126,6 +131,8 @@ impl From<Session> for AuthPayload {
             access_token: s.access_token,
             token_type: "Bearer".to_owned(),
             expires_in: i32::try_from(s.expires_in_seconds).unwrap_or(i32::MAX),
+            refresh_token: s.refresh_token,
+            refresh_expires_in: i32::try_from(s.refresh_expires_in_seconds).unwrap_or(i32::MAX),
             user: User(s.user),
         }
     }
@@ -145,6 +152,14 @@ pub struct SignUpInput {
 pub struct LogInInput {
     pub email: String,
     pub password: String,
+}
+
+/// The current password and the new one.
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    /// At least 10 characters.
+    pub new_password: String,
 }
 
 /// A new API key.
@@ -185,6 +200,51 @@ impl AuthMutation {
         service::log_in(ctx.state()?, &input.email, input.password)
             .await
             .map(Into::into)
+    }
+
+    /// Exchanges a refresh token for a new session (a new access token and a new refresh
+    /// token). Each refresh token works once.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> ApiResult<AuthPayload> {
+        service::refresh_session(ctx.state()?, &refresh_token)
+            .await
+            .map(Into::into)
+    }
+
+    /// Ends the sign-in the refresh token belongs to. Always `true`, also for unknown tokens.
+    async fn log_out(&self, ctx: &Context<'_>, refresh_token: String) -> ApiResult<bool> {
+        service::log_out(ctx.state()?, &refresh_token).await?;
+        Ok(true)
+    }
+
+    /// Ends every sign-in of the signed-in member, on every device.
+    async fn log_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let viewer = ctx.viewer()?;
+        let user = viewer.user_id("log out members")?;
+        service::log_out_everywhere(ctx.state()?, user).await?;
+        Ok(true)
+    }
+
+    /// Changes your password, ends every other sign-in, and returns a fresh session.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> ApiResult<AuthPayload> {
+        let viewer = ctx.viewer()?;
+        let user = viewer.user_id("change passwords")?;
+        service::change_password(
+            ctx.state()?,
+            viewer.org_id,
+            user,
+            input.current_password,
+            input.new_password,
+        )
+        .await
+        .map(Into::into)
     }
 
     /// Creates an API key for agents (admins).

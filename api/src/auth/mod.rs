@@ -5,6 +5,9 @@ pub mod api_keys;
 pub mod graphql;
 pub mod jwt;
 pub mod password;
+pub mod refresh;
+pub mod rest;
+pub mod secrets;
 pub mod service;
 pub mod viewer;
 

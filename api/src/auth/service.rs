@@ -1,4 +1,4 @@
-//! Sign-up and log-in with email and password.
+//! Sign-up, log-in, refresh, log-out and password change.
 
 use entity::{AuthProvider, OrgId, Plan, Role, UserId, organization, user};
 use sea_orm::{
@@ -8,12 +8,15 @@ use sea_orm::{
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-use super::password;
+use super::{password, refresh};
 
-/// A signed-in session: the access token and the member it belongs to.
+/// A signed-in session: the access token, the refresh token that renews it, and the member
+/// it belongs to.
 pub struct Session {
     pub access_token: String,
     pub expires_in_seconds: i64,
+    pub refresh_token: String,
+    pub refresh_expires_in_seconds: i64,
     pub user: user::Model,
 }
 
@@ -63,8 +66,9 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<Session> {
         Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(),
         _ => err.into(),
     })?;
+    let refresh = refresh::start_family(&txn, &user).await?;
     txn.commit().await?;
-    session_for(state, user)
+    session_for(state, user, refresh)
 }
 
 /// Signs a member in with email and password. Unknown email and wrong password give the
@@ -80,7 +84,58 @@ pub async fn log_in(state: &AppState, email: &str, password: String) -> ApiResul
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
-    session_for(state, user)
+    let refresh = refresh::start_family(&state.db, &user).await?;
+    session_for(state, user, refresh)
+}
+
+/// Exchanges a refresh token for a new session of the same sign-in.
+pub async fn refresh_session(state: &AppState, refresh_token: &str) -> ApiResult<Session> {
+    let (user, refresh) = refresh::rotate(state, refresh_token).await?;
+    session_for(state, user, refresh)
+}
+
+/// Ends the sign-in a refresh token belongs to.
+pub async fn log_out(state: &AppState, refresh_token: &str) -> ApiResult<()> {
+    refresh::revoke_family_of(state, refresh_token).await
+}
+
+/// Ends every sign-in of the member.
+pub async fn log_out_everywhere(state: &AppState, user: UserId) -> ApiResult<()> {
+    refresh::revoke_all_of_user(&state.db, user).await
+}
+
+/// Changes the member's password after checking the current one, ends every sign-in, and
+/// starts a new one for the caller.
+pub async fn change_password(
+    state: &AppState,
+    org: OrgId,
+    user: UserId,
+    current: String,
+    new: String,
+) -> ApiResult<Session> {
+    password::validate(&new).map_err(|_| {
+        ApiError::invalid(
+            "newPassword",
+            format!(
+                "must be {} to {} characters",
+                password::MIN_LEN,
+                password::MAX_LEN
+            ),
+        )
+    })?;
+    let member = find_user(state, org, user).await?;
+    if !password::verify(current, member.password_hash.clone()).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let new_hash = password::hash(new).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let mut active: user::ActiveModel = member.into();
+    active.password_hash = Set(Some(new_hash));
+    let member = active.update(&txn).await?;
+    refresh::revoke_all_of_user(&txn, user).await?;
+    let refresh = refresh::start_family(&txn, &member).await?;
+    txn.commit().await?;
+    session_for(state, member, refresh)
 }
 
 /// The member a token was issued to, in the caller's organization.
@@ -92,13 +147,19 @@ pub async fn find_user(state: &AppState, org: OrgId, id: UserId) -> ApiResult<us
         .ok_or(ApiError::NotFound("user"))
 }
 
-fn session_for(state: &AppState, user: user::Model) -> ApiResult<Session> {
+fn session_for(
+    state: &AppState,
+    user: user::Model,
+    refresh: refresh::IssuedRefresh,
+) -> ApiResult<Session> {
     let issued = state
         .tokens
         .issue(user.id.into(), user.org_id.into(), user.role)?;
     Ok(Session {
         access_token: issued.token,
         expires_in_seconds: issued.expires_in_seconds,
+        refresh_token: refresh.token,
+        refresh_expires_in_seconds: refresh.expires_in_seconds,
         user,
     })
 }

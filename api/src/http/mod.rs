@@ -21,6 +21,7 @@ use crate::state::AppState;
 pub fn router(state: AppState, schemas: Schemas) -> Router {
     let limit = state.config.max_body_bytes;
     let api_v1 = Router::new()
+        .merge(crate::auth::rest::routes())
         .merge(crate::agents::rest::routes())
         .fallback(|| async { ApiError::NotFound("route") });
     Router::new()

@@ -162,6 +162,32 @@ async fn expired_tampered_and_foreign_tokens_are_unauthenticated(backend: Backen
         },
         TEST_JWT_SECRET,
     );
+    // Algorithm confusion: the right secret under another HMAC, and an "RS256" header over
+    // an HMAC signature (what a server that let the token pick its algorithm would accept).
+    let live = Claims {
+        exp: now + 3600,
+        ..claims.clone()
+    };
+    let hs512 = jsonwebtoken::encode(
+        &Header::new(jsonwebtoken::Algorithm::HS512),
+        &live,
+        &EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let rs256_header = {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = b64.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
+        let payload = b64.encode(serde_json::to_vec(&live).unwrap());
+        let message = format!("{header}.{payload}");
+        let signature = jsonwebtoken::crypto::sign(
+            message.as_bytes(),
+            &EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes()),
+            jsonwebtoken::Algorithm::HS256,
+        )
+        .unwrap();
+        format!("{message}.{signature}")
+    };
     let admin = app.sign_up().await;
     let mut tampered = admin.token.clone();
     // Flip one character of the signature.
@@ -173,6 +199,8 @@ async fn expired_tampered_and_foreign_tokens_are_unauthenticated(backend: Backen
         ("wrong key", &wrong_key),
         ("wrong typ", &wrong_type),
         ("tampered", &tampered),
+        ("HS512", &hs512),
+        ("RS256 header", &rs256_header),
     ] {
         let (status, body) = post_raw(
             &app,

@@ -13,4 +13,5 @@ mod introspection;
 mod isolation;
 mod probes;
 mod project_files;
+mod sessions;
 mod subscriptions;
