@@ -19,7 +19,8 @@ use serde_json::json;
 pub enum ApiError {
     /// No credential, or one that is expired, tampered with or revoked.
     Unauthenticated(&'static str),
-    /// The credential is valid but its role may not do this.
+    /// The credential is valid but its role may not call this operation (named as in the
+    /// role matrix).
     Forbidden(&'static str),
     /// The record does not exist in the caller's organization (whether or not it exists
     /// elsewhere: the two are indistinguishable by design).
@@ -80,7 +81,7 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             ApiError::Unauthenticated(why) => (*why).to_owned(),
-            ApiError::Forbidden(action) => format!("your role may not {action}"),
+            ApiError::Forbidden(operation) => format!("your role may not call {operation}"),
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::InvalidInput { field, message } => format!("{field}: {message}"),
             ApiError::MalformedRequest(why) => why.clone(),

@@ -166,6 +166,7 @@ impl ActivityQuery {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> ApiResult<CursorConnection<Activity>> {
+        ctx.authorize("Query.activities")?;
         let filter = ActivityFilter {
             agent_id: agent_id.map(|id| parse_id(&id, "agentId")).transpose()?,
             types: types.unwrap_or_default(),
@@ -188,8 +189,7 @@ impl ActivityMutation {
         ctx: &Context<'_>,
         activities: Vec<ActivityInput>,
     ) -> ApiResult<RecordActivitiesPayload> {
-        let viewer = ctx.viewer()?;
-        viewer.require_operator("record activities")?;
+        let viewer = ctx.authorize("Mutation.recordActivities")?;
         let batch = activities
             .into_iter()
             .enumerate()
@@ -214,7 +214,7 @@ impl ActivitySubscription {
         agent_ids: Option<Vec<ID>>,
         types: Option<Vec<ActivityType>>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Activity>> + use<>, ApiError> {
-        let viewer = ctx.viewer()?;
+        let viewer = ctx.authorize("Subscription.activityFeed")?;
         let filter = FeedFilter {
             agent_ids: agent_ids
                 .unwrap_or_default()

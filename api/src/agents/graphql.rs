@@ -99,7 +99,7 @@ impl AgentQuery {
         status: Option<AgentStatus>,
         #[graphql(name = "type")] agent_type: Option<AgentType>,
     ) -> ApiResult<CursorConnection<Agent>> {
-        let viewer = ctx.viewer()?;
+        let viewer = ctx.authorize("Query.agents")?;
         let page = PageRequest::new(first.map(i64::from), after.as_deref())?;
         let filter = AgentFilter { status, agent_type };
         let found = service::list(ctx.state()?, viewer.org_id, filter, page).await?;
@@ -108,7 +108,7 @@ impl AgentQuery {
 
     /// One agent; `null` when the organization has no agent with this id.
     async fn agent(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Agent>> {
-        let viewer = ctx.viewer()?;
+        let viewer = ctx.authorize("Query.agent")?;
         let id: AgentId = parse_id(&id, "id")?;
         match service::get(ctx.state()?, viewer.org_id, id).await {
             Ok(agent) => Ok(Some(Agent(agent))),
@@ -125,8 +125,7 @@ pub struct AgentMutation;
 impl AgentMutation {
     /// Registers an agent (operators and admins).
     async fn create_agent(&self, ctx: &Context<'_>, input: CreateAgentInput) -> ApiResult<Agent> {
-        let viewer = ctx.viewer()?;
-        viewer.require_operator("create agents")?;
+        let viewer = ctx.authorize("Mutation.createAgent")?;
         let input = NewAgent {
             name: input.name,
             agent_type: input.agent_type,
@@ -144,8 +143,7 @@ impl AgentMutation {
         id: ID,
         input: UpdateAgentInput,
     ) -> ApiResult<Agent> {
-        let viewer = ctx.viewer()?;
-        viewer.require_operator("update agents")?;
+        let viewer = ctx.authorize("Mutation.updateAgent")?;
         let id: AgentId = parse_id(&id, "id")?;
         let patch = AgentPatch {
             name: input.name,

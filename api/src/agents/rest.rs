@@ -1,9 +1,8 @@
 //! `/api/v1/agents`: the REST face of agents, on the same service functions as GraphQL.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use entity::{AgentId, AgentStatus, AgentType, agent};
 use serde::{Deserialize, Serialize};
@@ -11,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::viewer::RequireViewer;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiQuery, PageBody};
+use crate::http::rest::RestRoute;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
 
@@ -54,15 +54,18 @@ struct ListParams {
     agent_type: Option<AgentType>,
 }
 
-/// The agent routes, to be nested under `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/agents", get(list).post(create))
-        .route("/agents/{id}", get(show))
-        .route(
+/// The agent routes (below `/api/v1`).
+pub fn routes() -> Vec<RestRoute> {
+    vec![
+        RestRoute::new("GET", "/agents", get(list)),
+        RestRoute::new("POST", "/agents", post(create)),
+        RestRoute::new("GET", "/agents/{id}", get(show)),
+        RestRoute::new(
+            "GET",
             "/agents/{id}/activities",
             get(crate::activities::rest::list_for_agent),
-        )
+        ),
+    ]
 }
 
 async fn list(
@@ -84,7 +87,6 @@ async fn create(
     RequireViewer(viewer): RequireViewer,
     ApiJson(input): ApiJson<NewAgent>,
 ) -> ApiResult<(StatusCode, axum::Json<AgentBody>)> {
-    viewer.require_operator("create agents")?;
     let agent = service::create(&state, viewer.org_id, input).await?;
     Ok((StatusCode::CREATED, axum::Json(agent.into())))
 }

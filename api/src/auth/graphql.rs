@@ -176,7 +176,7 @@ pub struct AuthQuery;
 impl AuthQuery {
     /// The caller and their organization.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerObject> {
-        ctx.viewer().map(ViewerObject)
+        ctx.authorize("Query.viewer").map(ViewerObject)
     }
 }
 
@@ -187,6 +187,7 @@ pub struct AuthMutation;
 impl AuthMutation {
     /// Creates an organization with you as its admin, and signs you in.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> ApiResult<AuthPayload> {
+        ctx.authorize_optional("Mutation.signUp")?;
         let input = SignUp {
             email: input.email,
             password: input.password,
@@ -197,6 +198,7 @@ impl AuthMutation {
 
     /// Signs in with email and password.
     async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> ApiResult<AuthPayload> {
+        ctx.authorize_optional("Mutation.logIn")?;
         service::log_in(ctx.state()?, &input.email, input.password)
             .await
             .map(Into::into)
@@ -209,6 +211,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> ApiResult<AuthPayload> {
+        ctx.authorize_optional("Mutation.refreshSession")?;
         service::refresh_session(ctx.state()?, &refresh_token)
             .await
             .map(Into::into)
@@ -216,14 +219,15 @@ impl AuthMutation {
 
     /// Ends the sign-in the refresh token belongs to. Always `true`, also for unknown tokens.
     async fn log_out(&self, ctx: &Context<'_>, refresh_token: String) -> ApiResult<bool> {
+        ctx.authorize_optional("Mutation.logOut")?;
         service::log_out(ctx.state()?, &refresh_token).await?;
         Ok(true)
     }
 
     /// Ends every sign-in of the signed-in member, on every device.
     async fn log_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        let viewer = ctx.viewer()?;
-        let user = viewer.user_id("log out members")?;
+        let viewer = ctx.authorize("Mutation.logOutEverywhere")?;
+        let user = viewer.user_id("Mutation.logOutEverywhere")?;
         service::log_out_everywhere(ctx.state()?, user).await?;
         Ok(true)
     }
@@ -234,8 +238,8 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: ChangePasswordInput,
     ) -> ApiResult<AuthPayload> {
-        let viewer = ctx.viewer()?;
-        let user = viewer.user_id("change passwords")?;
+        let viewer = ctx.authorize("Mutation.changePassword")?;
+        let user = viewer.user_id("Mutation.changePassword")?;
         service::change_password(
             ctx.state()?,
             viewer.org_id,
@@ -253,9 +257,8 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: CreateApiKeyInput,
     ) -> ApiResult<CreatedApiKey> {
-        let viewer = ctx.viewer()?;
-        viewer.require_admin("manage API keys")?;
-        let creator = viewer.user_id("manage API keys")?;
+        let viewer = ctx.authorize("Mutation.createApiKey")?;
+        let creator = viewer.user_id("Mutation.createApiKey")?;
         let (key, secret) =
             api_keys::create(ctx.state()?, viewer.org_id, creator, &input.name).await?;
         Ok(CreatedApiKey {
@@ -266,8 +269,7 @@ impl AuthMutation {
 
     /// Revokes an API key at once (admins).
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ApiKey> {
-        let viewer = ctx.viewer()?;
-        viewer.require_admin("manage API keys")?;
+        let viewer = ctx.authorize("Mutation.revokeApiKey")?;
         let id: ApiKeyId = parse_id(&id, "id")?;
         api_keys::revoke(ctx.state()?, viewer.org_id, id)
             .await

@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod password;
 pub mod refresh;
 pub mod rest;
+pub mod roles;
 pub mod secrets;
 pub mod service;
 pub mod viewer;

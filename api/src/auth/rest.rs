@@ -1,7 +1,6 @@
 //! `/api/v1/auth/*`: sign-up, log-in, refresh and log-out over REST, on the same service
 //! functions as the GraphQL mutations.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -11,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiResult;
 use crate::http::extract::ApiJson;
+use crate::http::rest::RestRoute;
 use crate::state::AppState;
 
 use super::service::{self, Session, SignUp};
@@ -84,13 +84,14 @@ struct RefreshBody {
     refresh_token: String,
 }
 
-/// The auth routes, to be nested under `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/signup", post(sign_up))
-        .route("/auth/login", post(log_in))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(log_out))
+/// The auth routes (below `/api/v1`).
+pub fn routes() -> Vec<RestRoute> {
+    vec![
+        RestRoute::new("POST", "/auth/signup", post(sign_up)),
+        RestRoute::new("POST", "/auth/login", post(log_in)),
+        RestRoute::new("POST", "/auth/refresh", post(refresh)),
+        RestRoute::new("POST", "/auth/logout", post(log_out)),
+    ]
 }
 
 async fn sign_up(

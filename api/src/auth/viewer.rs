@@ -45,25 +45,6 @@ impl Viewer {
             Principal::ApiKey { .. } => Err(ApiError::Forbidden(action)),
         }
     }
-
-    /// `FORBIDDEN` unless the caller may change agents, activities and tasks.
-    pub fn require_operator(&self, action: &'static str) -> ApiResult<()> {
-        if self.role().can_operate() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(action))
-        }
-    }
-
-    /// `FORBIDDEN` unless the caller is an admin member.
-    pub fn require_admin(&self, action: &'static str) -> ApiResult<()> {
-        match self.principal {
-            Principal::User {
-                role: Role::Admin, ..
-            } => Ok(()),
-            _ => Err(ApiError::Forbidden(action)),
-        }
-    }
 }
 
 /// Resolves a bearer credential (a JWT or an API key) into a viewer.
@@ -117,31 +98,26 @@ pub fn authorization_header(headers: &HeaderMap) -> ApiResult<Option<&str>> {
         .transpose()
 }
 
-/// The caller of an HTTP request, if any. A present but invalid credential is rejected with
-/// 401 even where anonymous access is allowed, so a client learns at once that its token
-/// expired.
-pub struct MaybeViewer(pub Option<Viewer>);
+/// The caller of a REST request as the authorization layer found them (see `http::rest`),
+/// kept in the request's extensions so the credential is checked once.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub Option<Viewer>);
 
-impl FromRequestParts<AppState> for MaybeViewer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        authenticate_header(state, authorization_header(&parts.headers)?)
-            .await
-            .map(MaybeViewer)
-    }
-}
-
-/// The caller of an HTTP request; `UNAUTHENTICATED` when there is none.
+/// The caller of a REST request; `UNAUTHENTICATED` when there is none.
 pub struct RequireViewer(pub Viewer);
 
-impl FromRequestParts<AppState> for RequireViewer {
+impl<S: Send + Sync> FromRequestParts<S> for RequireViewer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let MaybeViewer(viewer) = MaybeViewer::from_request_parts(parts, state).await?;
-        viewer
-            .map(RequireViewer)
-            .ok_or(ApiError::Unauthenticated("sign in or send an API key"))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        match parts.extensions.get::<Authenticated>() {
+            Some(Authenticated(Some(viewer))) => Ok(RequireViewer(*viewer)),
+            Some(Authenticated(None)) => {
+                Err(ApiError::Unauthenticated("sign in or send an API key"))
+            }
+            None => Err(ApiError::internal(anyhow::anyhow!(
+                "REST route without the authorization layer"
+            ))),
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::Context;
 
-use crate::auth::Viewer;
+use crate::auth::{Viewer, roles};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -12,6 +12,10 @@ pub trait ContextExt {
     fn state(&self) -> ApiResult<&AppState>;
     /// The authenticated caller; `UNAUTHENTICATED` when there is none.
     fn viewer(&self) -> ApiResult<Viewer>;
+    /// The caller, if the role matrix lets them call `operation` (`Mutation.createAgent`).
+    fn authorize(&self, operation: &'static str) -> ApiResult<Viewer>;
+    /// Like [`ContextExt::authorize`], for operations open to anonymous callers.
+    fn authorize_optional(&self, operation: &'static str) -> ApiResult<Option<Viewer>>;
 }
 
 impl ContextExt for Context<'_> {
@@ -24,6 +28,14 @@ impl ContextExt for Context<'_> {
         self.data_opt::<Viewer>()
             .copied()
             .ok_or(ApiError::Unauthenticated("sign in or send an API key"))
+    }
+
+    fn authorize(&self, operation: &'static str) -> ApiResult<Viewer> {
+        roles::authorize_viewer(self.data_opt::<Viewer>().copied(), operation)
+    }
+
+    fn authorize_optional(&self, operation: &'static str) -> ApiResult<Option<Viewer>> {
+        roles::authorize(self.data_opt::<Viewer>().copied(), operation)
     }
 }
 

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod extract;
 pub mod health;
 pub mod metrics;
+pub mod rest;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -20,17 +21,14 @@ use crate::state::AppState;
 /// The whole application router.
 pub fn router(state: AppState, schemas: Schemas) -> Router {
     let limit = state.config.max_body_bytes;
-    let api_v1 = Router::new()
-        .merge(crate::auth::rest::routes())
-        .merge(crate::agents::rest::routes())
-        .fallback(|| async { ApiError::NotFound("route") });
+    let api_v1 = rest::router(&state).fallback(|| async { ApiError::NotFound("route") });
     Router::new()
         .route(
             "/graphql",
             post(graphql::http::execute).get(graphql::http::graphiql),
         )
         .route("/graphql/ws", get(graphql::http::subscriptions))
-        .nest("/api/v1", api_v1)
+        .nest(rest::PREFIX, api_v1)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -1,0 +1,128 @@
+//! The role matrix: every GraphQL root field and every REST route, with who may call it.
+//! Resolvers and REST routes authorize by looking their own name up here, and a test walks
+//! the schema and the router to make sure nothing is missing, then tries every entry with
+//! every kind of caller.
+//!
+//! Viewers read; operators (and agents' API keys) run agents and their activity; admins
+//! manage members, keys, settings and the plan.
+
+use entity::Role;
+
+use super::{Principal, Viewer};
+use crate::error::{ApiError, ApiResult};
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowed {
+    /// Callers without any credential.
+    pub anonymous: bool,
+    /// Members with one of these roles.
+    pub roles: &'static [Role],
+    /// Agents' API keys.
+    pub api_keys: bool,
+}
+
+const EVERY_ROLE: &[Role] = &[Role::Admin, Role::Operator, Role::Viewer];
+
+/// Anyone, signed in or not (sign-up, log-in, token exchange).
+pub const PUBLIC: Allowed = Allowed {
+    anonymous: true,
+    roles: EVERY_ROLE,
+    api_keys: true,
+};
+/// Every member and API key: reading.
+pub const READ: Allowed = Allowed {
+    anonymous: false,
+    roles: EVERY_ROLE,
+    api_keys: true,
+};
+/// Operators, admins and API keys: running agents.
+pub const OPERATE: Allowed = Allowed {
+    anonymous: false,
+    roles: &[Role::Admin, Role::Operator],
+    api_keys: true,
+};
+/// Any signed-in member acting on their own account (not API keys).
+pub const SELF: Allowed = Allowed {
+    anonymous: false,
+    roles: EVERY_ROLE,
+    api_keys: false,
+};
+/// Admins only.
+pub const ADMIN: Allowed = Allowed {
+    anonymous: false,
+    roles: &[Role::Admin],
+    api_keys: false,
+};
+
+/// Every operation: `Query.x`, `Mutation.x`, `Subscription.x`, or `METHOD /path`.
+pub const MATRIX: &[(&str, Allowed)] = &[
+    ("Query.viewer", READ),
+    ("Query.agents", READ),
+    ("Query.agent", READ),
+    ("Query.activities", READ),
+    ("Mutation.signUp", PUBLIC),
+    ("Mutation.logIn", PUBLIC),
+    ("Mutation.refreshSession", PUBLIC),
+    ("Mutation.logOut", PUBLIC),
+    ("Mutation.logOutEverywhere", SELF),
+    ("Mutation.changePassword", SELF),
+    ("Mutation.createApiKey", ADMIN),
+    ("Mutation.revokeApiKey", ADMIN),
+    ("Mutation.createAgent", OPERATE),
+    ("Mutation.updateAgent", OPERATE),
+    ("Mutation.recordActivities", OPERATE),
+    ("Subscription.activityFeed", READ),
+    ("POST /api/v1/auth/signup", PUBLIC),
+    ("POST /api/v1/auth/login", PUBLIC),
+    ("POST /api/v1/auth/refresh", PUBLIC),
+    ("POST /api/v1/auth/logout", PUBLIC),
+    ("GET /api/v1/agents", READ),
+    ("POST /api/v1/agents", OPERATE),
+    ("GET /api/v1/agents/{id}", READ),
+    ("GET /api/v1/agents/{id}/activities", READ),
+];
+
+/// The matrix entry for `operation`, with its name as the matrix spells it.
+pub fn find(operation: &str) -> Option<(&'static str, Allowed)> {
+    MATRIX.iter().find(|(name, _)| *name == operation).copied()
+}
+
+/// Checks `viewer` against the matrix entry of `operation`: `UNAUTHENTICATED` without a
+/// needed credential, `FORBIDDEN` for a role or key the entry leaves out.
+pub fn authorize(viewer: Option<Viewer>, operation: &'static str) -> ApiResult<Option<Viewer>> {
+    let Some((_, rule)) = find(operation) else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "{operation} is missing from the role matrix"
+        )));
+    };
+    let permitted = match viewer.map(|v| v.principal) {
+        None => rule.anonymous,
+        Some(Principal::User { role, .. }) => rule.roles.contains(&role),
+        Some(Principal::ApiKey { .. }) => rule.api_keys,
+    };
+    match (permitted, viewer) {
+        (true, viewer) => Ok(viewer),
+        (false, None) => Err(ApiError::Unauthenticated("sign in or send an API key")),
+        (false, Some(_)) => Err(ApiError::Forbidden(operation)),
+    }
+}
+
+/// Like [`authorize`], for operations that always need a caller.
+pub fn authorize_viewer(viewer: Option<Viewer>, operation: &'static str) -> ApiResult<Viewer> {
+    authorize(viewer, operation)?.ok_or(ApiError::Unauthenticated("sign in or send an API key"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_named_once() {
+        let mut names: Vec<&str> = MATRIX.iter().map(|(name, _)| *name).collect();
+        names.sort();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "duplicate entries in the role matrix");
+    }
+}

@@ -1,0 +1,79 @@
+//! REST routes and their authorization: every route is declared with its method and path,
+//! looked up in the role matrix when the router is built (a route missing from the matrix
+//! is a start-up failure), and guarded by a layer that authenticates the caller once and
+//! applies the matrix entry before the handler runs.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::MethodRouter;
+
+use crate::auth::roles;
+use crate::auth::viewer::{Authenticated, authenticate_header, authorization_header};
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// Where REST routes live.
+pub const PREFIX: &str = "/api/v1";
+
+/// One REST route.
+pub struct RestRoute {
+    /// `GET`, `POST`, …
+    pub method: &'static str,
+    /// Below [`PREFIX`], in axum syntax (`/agents/{id}`).
+    pub path: &'static str,
+    pub handler: MethodRouter<AppState>,
+}
+
+impl RestRoute {
+    pub fn new(method: &'static str, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        RestRoute {
+            method,
+            path,
+            handler,
+        }
+    }
+
+    /// The route's name in the role matrix: `GET /api/v1/agents/{id}`.
+    pub fn operation(&self) -> String {
+        format!("{} {PREFIX}{}", self.method, self.path)
+    }
+}
+
+/// Every REST route of every feature.
+pub fn routes() -> Vec<RestRoute> {
+    [crate::auth::rest::routes(), crate::agents::rest::routes()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The `/api/v1` router: each route behind its matrix entry.
+///
+/// # Panics
+/// When a route has no entry in the role matrix: a server must not start with an
+/// operation nobody decided the rights of.
+pub fn router(state: &AppState) -> Router<AppState> {
+    routes().into_iter().fold(Router::new(), |router, route| {
+        let operation = route.operation();
+        let Some((name, _)) = roles::find(&operation) else {
+            panic!("{operation} is missing from the role matrix (api/src/auth/roles.rs)");
+        };
+        let guard = axum::middleware::from_fn_with_state((state.clone(), name), authorize);
+        router.route(route.path, route.handler.route_layer(guard))
+    })
+}
+
+/// Authenticates the caller, applies the matrix entry `operation`, and hands the caller to
+/// the handler's extractors.
+async fn authorize(
+    State((state, operation)): State<(AppState, &'static str)>,
+    mut request: Request,
+    next: Next,
+) -> ApiResult<Response> {
+    let viewer = authenticate_header(&state, authorization_header(request.headers())?).await?;
+    let viewer = roles::authorize(viewer, operation)?;
+    request.extensions_mut().insert(Authenticated(viewer));
+    Ok(next.run(request).await)
+}
