@@ -13,5 +13,6 @@ mod introspection;
 mod isolation;
 mod probes;
 mod project_files;
+mod roles;
 mod sessions;
 mod subscriptions;

@@ -1,0 +1,324 @@
+//! The role matrix covers every operation, and every entry answers each kind of caller —
+//! anonymous, viewer, operator, admin, API key — exactly as the matrix says.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+use entity::{AuthProvider, Role, UserId, user};
+use futures_util::{SinkExt as _, StreamExt as _};
+use humanaios::auth::password;
+use humanaios::auth::roles::{Allowed, MATRIX};
+use sea_orm::{ActiveModelTrait as _, Set};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use uuid::Uuid;
+
+use crate::helpers::{Backend, TestApp, activity, spawn_app};
+use crate::on_both_backends;
+
+const ROOTS: [&str; 3] = ["Query", "Mutation", "Subscription"];
+
+#[test]
+fn every_schema_operation_and_rest_route_is_in_the_matrix() {
+    let sdl = humanaios::graphql::sdl();
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    let mut operations = BTreeSet::new();
+    for definition in document.definitions {
+        if let TypeSystemDefinition::Type(ty) = definition {
+            let name = ty.node.name.node.to_string();
+            if let (true, TypeKind::Object(object)) =
+                (ROOTS.contains(&name.as_str()), &ty.node.kind)
+            {
+                for field in &object.fields {
+                    operations.insert(format!("{name}.{}", field.node.name.node));
+                }
+            }
+        }
+    }
+    for route in humanaios::http::rest::routes() {
+        operations.insert(route.operation());
+    }
+    let matrix: BTreeSet<String> = MATRIX.iter().map(|(name, _)| (*name).to_owned()).collect();
+    let missing: Vec<_> = operations.difference(&matrix).collect();
+    let stale: Vec<_> = matrix.difference(&operations).collect();
+    assert!(
+        missing.is_empty(),
+        "operations missing from the role matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix entries for operations that do not exist: {stale:?}"
+    );
+}
+
+on_both_backends!(every_entry_answers_each_kind_of_caller_as_the_matrix_says);
+
+/// The callers every entry is tried with.
+#[derive(Debug, Clone, Copy)]
+enum Caller {
+    Anonymous,
+    Member(Role),
+    ApiKey,
+}
+
+impl Caller {
+    fn expected(self, allowed: Allowed) -> bool {
+        match self {
+            Caller::Anonymous => allowed.anonymous,
+            Caller::Member(role) => allowed.roles.contains(&role),
+            Caller::ApiKey => allowed.api_keys,
+        }
+    }
+}
+
+/// A harmless, well-typed call of each operation: it may fail for its own reasons (a
+/// wrong password, an unknown id) but never for want of rights unless the matrix says so.
+fn sample(operation: &str, agent: &str) -> Sample {
+    let unique = Uuid::now_v7().simple().to_string();
+    let missing = Uuid::now_v7().to_string();
+    let gql = |query: &str, variables: Value| Sample::GraphQl(query.to_owned(), variables);
+    match operation {
+        "Query.viewer" => gql("{ viewer { role } }", json!({})),
+        "Query.agents" => gql("{ agents { nodes { id } } }", json!({})),
+        "Query.agent" => gql(
+            "query($id: ID!) { agent(id: $id) { id } }",
+            json!({ "id": agent }),
+        ),
+        "Query.activities" => gql("{ activities { nodes { id } } }", json!({})),
+        "Mutation.signUp" => gql(
+            "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }",
+            json!({ "i": { "email": format!("{unique}@example.com"), "password": "a long enough password", "organizationName": "x" } }),
+        ),
+        "Mutation.logIn" => gql(
+            "mutation { logIn(input: { email: \"nobody@example.com\", password: \"wrong password\" }) { accessToken } }",
+            json!({}),
+        ),
+        "Mutation.refreshSession" => gql(
+            "mutation { refreshSession(refreshToken: \"hrt_x\") { accessToken } }",
+            json!({}),
+        ),
+        "Mutation.logOut" => gql("mutation { logOut(refreshToken: \"hrt_x\") }", json!({})),
+        "Mutation.logOutEverywhere" => gql("mutation { logOutEverywhere }", json!({})),
+        "Mutation.changePassword" => gql(
+            "mutation { changePassword(input: { currentPassword: \"not the password\", newPassword: \"another long password\" }) { accessToken } }",
+            json!({}),
+        ),
+        "Mutation.createApiKey" => gql(
+            "mutation { createApiKey(input: { name: \"k\" }) { secret } }",
+            json!({}),
+        ),
+        "Mutation.revokeApiKey" => gql(
+            "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.createAgent" => gql(
+            "mutation($n: String!) { createAgent(input: { name: $n, type: CUSTOM }) { id } }",
+            json!({ "n": unique }),
+        ),
+        "Mutation.updateAgent" => gql(
+            "mutation($id: ID!) { updateAgent(id: $id, input: { status: ACTIVE }) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.recordActivities" => gql(
+            "mutation($a: [ActivityInput!]!) { recordActivities(activities: $a) { inserted } }",
+            json!({ "a": [activity(agent, "DECISION", "0")] }),
+        ),
+        "Subscription.activityFeed" => Sample::Subscription("subscription { activityFeed { id } }"),
+        "POST /api/v1/auth/signup" => Sample::Rest(
+            "POST",
+            "/api/v1/auth/signup".into(),
+            json!({ "email": format!("{unique}@example.com"), "password": "a long enough password", "organizationName": "x" }),
+        ),
+        "POST /api/v1/auth/login" => Sample::Rest(
+            "POST",
+            "/api/v1/auth/login".into(),
+            json!({ "email": "nobody@example.com", "password": "wrong password" }),
+        ),
+        "POST /api/v1/auth/refresh" => Sample::Rest(
+            "POST",
+            "/api/v1/auth/refresh".into(),
+            json!({ "refreshToken": "hrt_x" }),
+        ),
+        "POST /api/v1/auth/logout" => Sample::Rest(
+            "POST",
+            "/api/v1/auth/logout".into(),
+            json!({ "refreshToken": "hrt_x" }),
+        ),
+        "GET /api/v1/agents" => Sample::Rest("GET", "/api/v1/agents".into(), Value::Null),
+        "POST /api/v1/agents" => Sample::Rest(
+            "POST",
+            "/api/v1/agents".into(),
+            json!({ "name": unique, "type": "CUSTOM" }),
+        ),
+        "GET /api/v1/agents/{id}" => {
+            Sample::Rest("GET", format!("/api/v1/agents/{agent}"), Value::Null)
+        }
+        "GET /api/v1/agents/{id}/activities" => Sample::Rest(
+            "GET",
+            format!("/api/v1/agents/{agent}/activities"),
+            Value::Null,
+        ),
+        other => panic!("no sample call for {other}: add one here"),
+    }
+}
+
+enum Sample {
+    GraphQl(String, Value),
+    Subscription(&'static str),
+    Rest(&'static str, String, Value),
+}
+
+/// Whether an error is a refusal for want of rights (rather than any other failure).
+fn is_refusal(code: &str, message: &str) -> bool {
+    code == "FORBIDDEN" || (code == "UNAUTHENTICATED" && message == "sign in or send an API key")
+}
+
+async fn call(app: &TestApp, credential: Option<&str>, sample: Sample) -> bool {
+    match sample {
+        Sample::GraphQl(query, variables) => {
+            let answer = app.graphql(credential, &query, variables).await;
+            let error = &answer["errors"][0];
+            !is_refusal(
+                error["extensions"]["code"].as_str().unwrap_or_default(),
+                error["message"].as_str().unwrap_or_default(),
+            )
+        }
+        Sample::Rest(method, path, body) => {
+            let mut request = match method {
+                "GET" => app.client.get(app.url(&path)),
+                _ => app.client.post(app.url(&path)).json(&body),
+            };
+            if let Some(credential) = credential {
+                request = request.bearer_auth(credential);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            assert_ne!(status, 500, "{method} {path}: {body}");
+            !is_refusal(
+                body["error"]["code"].as_str().unwrap_or_default(),
+                body["error"]["message"].as_str().unwrap_or_default(),
+            )
+        }
+        Sample::Subscription(query) => subscribe_is_allowed(app, credential, query).await,
+    }
+}
+
+/// Subscribes and reports whether the server refused: a refusal is an error at once; an
+/// allowed subscription stays open and quiet.
+async fn subscribe_is_allowed(app: &TestApp, credential: Option<&str>, query: &str) -> bool {
+    let mut request = format!("ws://{}/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let payload = match credential {
+        Some(c) => json!({ "authorization": format!("Bearer {c}") }),
+        None => json!({}),
+    };
+    let init = json!({ "type": "connection_init", "payload": payload }).to_string();
+    ws.send(Message::text(init)).await.unwrap();
+    let subscribe =
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }).to_string();
+    ws.send(Message::text(subscribe)).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(700);
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => return true,
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let message: Value = serde_json::from_str(&text).unwrap();
+                // A failed subscription comes as `error`, or as `next` carrying errors.
+                let error = match message["type"].as_str() {
+                    Some("error") => Some(&message["payload"][0]),
+                    Some("next") => message["payload"]["errors"].get(0),
+                    _ => None,
+                };
+                if let Some(error) = error {
+                    return !is_refusal(
+                        error["extensions"]["code"].as_str().unwrap_or_default(),
+                        error["message"].as_str().unwrap_or_default(),
+                    );
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            Ok(other) => panic!("socket ended: {other:?}"),
+        }
+    }
+}
+
+async fn member(app: &TestApp, org_id: Uuid, role: Role) -> String {
+    let email = format!(
+        "{}-{}@example.com",
+        role.storage_name(),
+        Uuid::now_v7().simple()
+    );
+    user::ActiveModel {
+        id: Set(UserId::new().0),
+        org_id: Set(org_id),
+        email: Set(email.clone()),
+        password_hash: Set(Some(
+            password::hash("member password 1".into()).await.unwrap(),
+        )),
+        role: Set(role),
+        auth_provider: Set(AuthProvider::Email),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let data = app
+        .graphql_ok(
+            None,
+            "mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }",
+            json!({ "i": { "email": email, "password": "member password 1" } }),
+        )
+        .await;
+    data["logIn"]["accessToken"].as_str().unwrap().to_owned()
+}
+
+async fn every_entry_answers_each_kind_of_caller_as_the_matrix_says(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "subject").await;
+    let key = app.create_api_key(&admin.token).await;
+    let org_id: Uuid = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ viewer { organization { id } } }",
+            json!({}),
+        )
+        .await["viewer"]["organization"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let operator = member(&app, org_id, Role::Operator).await;
+    let viewer = member(&app, org_id, Role::Viewer).await;
+    let callers = [
+        (Caller::Anonymous, None),
+        (Caller::Member(Role::Viewer), Some(viewer.as_str())),
+        (Caller::Member(Role::Operator), Some(operator.as_str())),
+        (Caller::Member(Role::Admin), Some(admin.token.as_str())),
+        (Caller::ApiKey, Some(key.as_str())),
+    ];
+
+    let mut wrong = Vec::new();
+    for (operation, allowed) in MATRIX {
+        for (caller, credential) in callers {
+            let got = call(&app, credential, sample(operation, &agent)).await;
+            if got != caller.expected(*allowed) {
+                wrong.push(format!("{operation} as {caller:?}: allowed={got}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "answers that differ from the matrix:\n{}",
+        wrong.join("\n")
+    );
+}
