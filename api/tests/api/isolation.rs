@@ -1,6 +1,8 @@
 //! One organization never sees another's records: not in GraphQL, not in REST, not through
 //! ingest. Another org's record is answered exactly like one that does not exist.
 
+use std::collections::BTreeSet;
+
 use serde_json::json;
 
 use crate::helpers::{Backend, activity, error_code, spawn_app};
@@ -90,4 +92,211 @@ async fn another_orgs_agent_and_activities_are_not_found(backend: Backend) {
         )
         .await;
     assert_eq!(data["activities"]["nodes"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn every_id_taking_operation_has_a_cross_org_check() {
+    let mut expected = id_taking_operations();
+    for route in humanaios::http::rest::routes() {
+        if route.path.contains('{') {
+            expected.insert(route.operation());
+        }
+    }
+    let checked: BTreeSet<String> = CROSS_ORG_CHECKS.iter().map(|s| (*s).to_owned()).collect();
+    assert_eq!(
+        checked, expected,
+        "each operation that takes an id needs a check in another_orgs_ids_reach_nothing_anywhere"
+    );
+}
+
+/// The operations `another_orgs_ids_reach_nothing_anywhere` checks.
+const CROSS_ORG_CHECKS: &[&str] = &[
+    "Query.agent",
+    "Query.activities",
+    "Mutation.updateAgent",
+    "Mutation.revokeApiKey",
+    "Mutation.recordActivities",
+    "Subscription.activityFeed",
+    "GET /api/v1/agents/{id}",
+    "GET /api/v1/agents/{id}/activities",
+];
+
+/// Root fields of the schema with an `ID` argument, directly or inside an input object.
+fn id_taking_operations() -> BTreeSet<String> {
+    use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+    let document = async_graphql::parser::parse_schema(humanaios::graphql::sdl()).unwrap();
+    let mut inputs = std::collections::HashMap::new();
+    let mut roots = Vec::new();
+    for definition in document.definitions {
+        if let TypeSystemDefinition::Type(ty) = definition {
+            let name = ty.node.name.node.to_string();
+            match ty.node.kind {
+                TypeKind::InputObject(input) => {
+                    let fields: Vec<Type> =
+                        input.fields.into_iter().map(|f| f.node.ty.node).collect();
+                    inputs.insert(name, fields);
+                }
+                TypeKind::Object(object)
+                    if ["Query", "Mutation", "Subscription"].contains(&name.as_str()) =>
+                {
+                    for field in object.fields {
+                        let args: Vec<Type> = field
+                            .node
+                            .arguments
+                            .into_iter()
+                            .map(|a| a.node.ty.node)
+                            .collect();
+                        roots.push((format!("{name}.{}", field.node.name.node), args));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    fn takes_id(
+        ty: &Type,
+        inputs: &std::collections::HashMap<String, Vec<Type>>,
+        depth: usize,
+    ) -> bool {
+        match &ty.base {
+            BaseType::List(inner) => takes_id(inner, inputs, depth),
+            BaseType::Named(name) if name.as_str() == "ID" => true,
+            BaseType::Named(name) => {
+                depth < 8
+                    && inputs
+                        .get(name.as_str())
+                        .is_some_and(|fields| fields.iter().any(|f| takes_id(f, inputs, depth + 1)))
+            }
+        }
+    }
+    roots
+        .into_iter()
+        .filter(|(_, args)| args.iter().any(|a| takes_id(a, &inputs, 0)))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+on_both_backends!(another_orgs_ids_reach_nothing_anywhere);
+
+async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let alice = app.sign_up().await;
+    let bob = app.sign_up().await;
+    let alices_agent = app.create_agent(&alice.token, "alices").await;
+    let bobs_agent = app.create_agent(&bob.token, "bobs").await;
+    let alices_key = app.create_api_key(&alice.token).await;
+    let bobs_key = app
+        .graphql_ok(
+            Some(&bob.token),
+            "mutation { createApiKey(input: { name: \"b\" }) { secret apiKey { id } } }",
+            json!({}),
+        )
+        .await;
+    let bobs_key_secret = bobs_key["createApiKey"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bobs_key_id = bobs_key["createApiKey"]["apiKey"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.record(
+        &bobs_key_secret,
+        json!([activity(&bobs_agent, "DECISION", "1")]),
+    )
+    .await;
+
+    // Query.agent, Query.activities
+    let data = app
+        .graphql_ok(
+            Some(&alice.token),
+            "query($id: ID!) { agent(id: $id) { id } activities(agentId: $id) { nodes { id } } }",
+            json!({ "id": bobs_agent }),
+        )
+        .await;
+    assert_eq!(
+        data,
+        json!({ "agent": null, "activities": { "nodes": [] } })
+    );
+
+    // Mutation.updateAgent
+    let answer = app
+        .graphql(
+            Some(&alice.token),
+            "mutation($id: ID!) { updateAgent(id: $id, input: { name: \"hijacked\", status: PAUSED }) { id } }",
+            json!({ "id": bobs_agent }),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "NOT_FOUND");
+
+    // Mutation.revokeApiKey
+    let answer = app
+        .graphql(
+            Some(&alice.token),
+            "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+            json!({ "id": bobs_key_id }),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "NOT_FOUND");
+
+    // Mutation.recordActivities
+    let answer = app
+        .record(&alices_key, json!([activity(&bobs_agent, "ERROR", "9")]))
+        .await;
+    assert_eq!(error_code(&answer), "NOT_FOUND");
+
+    // REST
+    for path in [
+        format!("/api/v1/agents/{bobs_agent}"),
+        format!("/api/v1/agents/{bobs_agent}/activities"),
+    ] {
+        let (status, body) = app.get_json(&alice.token, &path).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (404, Some("NOT_FOUND")),
+            "{path}"
+        );
+    }
+
+    // Subscription.activityFeed: Alice asks for Bob's agent (and her own, to prove the feed
+    // is live); Bob's next activity never reaches her.
+    let mut feed = crate::subscriptions::subscribe(
+        &app,
+        &alice.token,
+        json!({ "agentIds": [bobs_agent, alices_agent] }),
+    )
+    .await;
+    let probes =
+        crate::subscriptions::prove_live(&app, &alices_key, &alices_agent, &mut [&mut feed]).await;
+    app.record(
+        &bobs_key_secret,
+        json!([activity(&bobs_agent, "DECISION", "1")]),
+    )
+    .await;
+    let marker = activity(&alices_agent, "DECISION", "0");
+    app.record(&alices_key, json!([marker])).await;
+    assert_eq!(
+        crate::subscriptions::next_ids(&mut feed, 1, &probes).await,
+        [marker["id"].as_str().unwrap()]
+    );
+
+    // Bob's records are as he left them.
+    let data = app
+        .graphql_ok(
+            Some(&bob.token),
+            "query($id: ID!) { agent(id: $id) { name status activities { nodes { type } } } }",
+            json!({ "id": bobs_agent }),
+        )
+        .await;
+    assert_eq!(data["agent"]["name"], "bobs");
+    assert_eq!(data["agent"]["status"], "ACTIVE");
+    assert_eq!(
+        data["agent"]["activities"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let (status, _) = app.get_json(&bobs_key_secret, "/api/v1/agents").await;
+    assert_eq!(status, 200, "Bob's key was not revoked");
 }

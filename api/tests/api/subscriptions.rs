@@ -13,7 +13,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::helpers::{Backend, TestApp, activity, spawn_app};
 use crate::on_both_backends;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 on_both_backends!(
     a_subscriber_receives_recorded_activities_in_order_and_another_org_none,
@@ -86,7 +86,7 @@ async fn a_subscriber_receives_recorded_activities_in_order_and_another_org_none
 /// Records probe activities until every socket has received one, and returns their ids.
 /// The server starts a subscription's stream lazily, shortly after it reads `subscribe`, so
 /// this is how a test knows the feed is live before it records what it asserts on.
-async fn prove_live(
+pub(crate) async fn prove_live(
     app: &TestApp,
     credential: &str,
     agent: &str,
@@ -170,7 +170,7 @@ async fn connect(app: &TestApp) -> Socket {
 }
 
 /// Opens a socket, authenticates and starts `activityFeed` with `variables`.
-async fn subscribe(app: &TestApp, token: &str, variables: Value) -> Socket {
+pub(crate) async fn subscribe(app: &TestApp, token: &str, variables: Value) -> Socket {
     let mut ws = connect(app).await;
     send(&mut ws, json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } })).await;
     let ack = next_message(&mut ws).await;
@@ -191,7 +191,7 @@ async fn subscribe(app: &TestApp, token: &str, variables: Value) -> Socket {
 }
 
 /// The ids of the next `n` activities on the socket, skipping `probes`.
-async fn next_ids(ws: &mut Socket, n: usize, probes: &HashSet<String>) -> Vec<String> {
+pub(crate) async fn next_ids(ws: &mut Socket, n: usize, probes: &HashSet<String>) -> Vec<String> {
     let mut ids = Vec::new();
     while ids.len() < n {
         let message = next_message(ws).await;
