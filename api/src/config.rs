@@ -26,6 +26,8 @@ pub const ENV_VARS: &[&str] = &[
     "HUMANAIOS_LOG",
     "HUMANAIOS_LOG_FORMAT",
     "HUMANAIOS_MAX_BODY_BYTES",
+    "HUMANAIOS_RATE_LIMIT_PER_MINUTE",
+    "HUMANAIOS_RATE_LIMIT_BURST",
     "HUMANAIOS_GRAPHQL_MAX_DEPTH",
     "HUMANAIOS_GRAPHQL_MAX_COMPLEXITY",
     "HUMANAIOS_GRAPHQL_INTROSPECTION",
@@ -70,6 +72,11 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Sustained requests a minute allowed per member, API key, or (for anonymous calls)
+    /// client address.
+    pub rate_limit_per_minute: u32,
+    /// Requests allowed at once above the sustained rate.
+    pub rate_limit_burst: u32,
     /// Deepest GraphQL selection accepted.
     pub graphql_max_depth: usize,
     /// Highest GraphQL complexity accepted.
@@ -94,6 +101,8 @@ impl Default for Config {
             log: "info".to_owned(),
             log_format: LogFormat::Text,
             max_body_bytes: 2 * 1024 * 1024,
+            rate_limit_per_minute: 1_200,
+            rate_limit_burst: 200,
             graphql_max_depth: 12,
             graphql_max_complexity: 2_000,
             graphql_introspection: true,

@@ -35,6 +35,8 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     /// Email and password do not match an account.
     InvalidCredentials,
+    /// Too many requests from this caller; retry after the given number of seconds.
+    RateLimited { retry_after_seconds: u64 },
     /// A fault on our side; the cause goes to the log, not to the client.
     Internal(Arc<anyhow::Error>),
 }
@@ -51,6 +53,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             ApiError::Conflict { code, .. } => code,
             ApiError::InvalidCredentials => "INVALID_CREDENTIALS",
+            ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -65,6 +68,7 @@ impl ApiError {
             ApiError::MalformedRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -90,6 +94,9 @@ impl ApiError {
             }
             ApiError::Conflict { message, .. } => message.clone(),
             ApiError::InvalidCredentials => "invalid email or password".to_owned(),
+            ApiError::RateLimited {
+                retry_after_seconds,
+            } => format!("too many requests; retry in {retry_after_seconds} s"),
             ApiError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -128,15 +135,25 @@ impl From<anyhow::Error> for ApiError {
 }
 
 impl ApiError {
-    /// An HTTP answer with this error's status, `body`, and the `WWW-Authenticate` challenge
-    /// that a 401 must carry.
+    /// An HTTP answer with this error's status, `body`, and the headers its status calls
+    /// for: the `WWW-Authenticate` challenge of a 401, the `Retry-After` of a 429.
     pub fn respond_with(&self, body: serde_json::Value) -> Response {
         let status = self.status();
         let mut response = (status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
+            headers.insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if let ApiError::RateLimited {
+            retry_after_seconds,
+        } = self
+        {
+            headers.insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after_seconds),
             );
         }
         response

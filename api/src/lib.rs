@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod limits;
 pub mod orgs;
 pub mod pagination;
 pub mod startup;

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::events::InProcessBus;
+use crate::limits::RateLimits;
 use crate::state::AppState;
 use crate::{db, demo, graphql, http};
 
@@ -49,11 +50,13 @@ impl App {
                 "REDIS_URL is set, but this version's event bus is in-process: run one replica"
             );
         }
+        let config_for_limits = config.clone();
         let state = AppState {
             db,
             config: Arc::new(config),
             tokens: Arc::new(tokens),
             bus: Arc::new(InProcessBus::new(BUS_CAPACITY)),
+            limits: Arc::new(RateLimits::new(&config_for_limits)),
         };
         let schemas = graphql::schemas(&state.config, state.clone());
         let router = http::router(state.clone(), schemas);
@@ -92,14 +95,24 @@ impl App {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(
+        let limits = self.state.limits.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                limits.forget_idle();
+            }
+        });
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(signal)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+        sweeper.abort();
+        served
     }
 }
 

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::limits::RateLimits;
 
 /// Shared server state; cheap to clone.
 #[derive(Clone)]
@@ -15,4 +16,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub tokens: Arc<TokenKeys>,
     pub bus: Arc<dyn EventBus>,
+    pub limits: Arc<RateLimits>,
 }

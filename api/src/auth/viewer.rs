@@ -3,11 +3,14 @@
 //! organization from here, never from an argument.
 
 use axum::extract::FromRequestParts;
+use std::net::IpAddr;
+
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use entity::{ApiKeyId, OrgId, Role, UserId};
 
 use crate::error::{ApiError, ApiResult};
+use crate::limits::RateKey;
 use crate::state::AppState;
 
 use super::{api_keys, jwt};
@@ -84,6 +87,18 @@ pub async fn authenticate_header(
             "Authorization header must be `Bearer <token or API key>`",
         ))?;
     authenticate_bearer(state, credential).await.map(Some)
+}
+
+/// The caller of an HTTP request, charged to their rate-limit bucket: authentication and
+/// admission in one step, shared by GraphQL and REST.
+pub async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    address: IpAddr,
+) -> ApiResult<Option<Viewer>> {
+    let viewer = authenticate_header(state, authorization_header(headers)?).await?;
+    state.limits.check(&RateKey::of(viewer.as_ref(), address))?;
+    Ok(viewer)
 }
 
 /// The `Authorization` header's text, if present.

@@ -7,12 +7,14 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{State, WebSocketUpgrade};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use crate::auth::viewer::{authenticate_header, authorization_header};
+use crate::auth::viewer::{admit, authenticate_header};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -26,10 +28,11 @@ pub const MAX_BATCH_SIZE: usize = 10;
 pub async fn execute(
     State(state): State<AppState>,
     Extension(schemas): Extension<Schemas>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match prepare(&state, &headers, body).await {
+    match prepare(&state, &headers, client.ip(), body).await {
         Ok(request) => {
             let response = match request {
                 BatchRequest::Single(r) => BatchResponse::Single(run(&schemas, r).await),
@@ -65,6 +68,7 @@ fn fill_codes(mut response: async_graphql::Response) -> async_graphql::Response 
 async fn prepare(
     state: &AppState,
     headers: &HeaderMap,
+    client: IpAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<BatchRequest, ApiError> {
     let is_json = headers
@@ -86,7 +90,7 @@ async fn prepare(
             ApiError::MalformedRequest(rejection.body_text())
         }
     })?;
-    let viewer = authenticate_header(state, authorization_header(headers)?).await?;
+    let viewer = admit(state, headers, client).await?;
     let request: BatchRequest = serde_json::from_slice(&body).map_err(|err| {
         ApiError::MalformedRequest(format!("request body is not a GraphQL request: {err}"))
     })?;

@@ -4,13 +4,15 @@
 //! applies the matrix entry before the handler runs.
 
 use axum::Router;
-use axum::extract::{Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::MethodRouter;
 
 use crate::auth::roles;
-use crate::auth::viewer::{Authenticated, authenticate_header, authorization_header};
+use crate::auth::viewer::{Authenticated, admit};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -72,7 +74,11 @@ async fn authorize(
     mut request: Request,
     next: Next,
 ) -> ApiResult<Response> {
-    let viewer = authenticate_header(&state, authorization_header(request.headers())?).await?;
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+    let viewer = admit(&state, request.headers(), address).await?;
     let viewer = roles::authorize(viewer, operation)?;
     request.extensions_mut().insert(Authenticated(viewer));
     Ok(next.run(request).await)

@@ -13,6 +13,7 @@ mod introspection;
 mod isolation;
 mod probes;
 mod project_files;
+mod rate_limits;
 mod roles;
 mod sessions;
 mod subscriptions;
