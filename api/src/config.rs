@@ -31,6 +31,9 @@ pub const ENV_VARS: &[&str] = &[
     "HUMANAIOS_GRAPHQL_MAX_DEPTH",
     "HUMANAIOS_GRAPHQL_MAX_COMPLEXITY",
     "HUMANAIOS_GRAPHQL_INTROSPECTION",
+    "HUMANAIOS_GRAPHQL_MAX_ALIASES",
+    "HUMANAIOS_ENVIRONMENT",
+    "HUMANAIOS_CORS_ORIGINS",
     "HUMANAIOS_DEMO",
 ];
 
@@ -42,6 +45,15 @@ pub enum LogFormat {
     Text,
     /// One JSON object a line, for log collectors.
     Json,
+}
+
+/// Development (the default) or production: production turns off what helps a developer
+/// and helps an attacker just as much (introspection, field suggestions) unless asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
 }
 
 /// Server configuration.
@@ -81,8 +93,17 @@ pub struct Config {
     pub graphql_max_depth: usize,
     /// Highest GraphQL complexity accepted.
     pub graphql_max_complexity: usize,
-    /// Whether the schema may be introspected (GraphiQL needs it).
-    pub graphql_introspection: bool,
+    /// Whether the schema may be introspected and errors suggest field names (GraphiQL needs
+    /// introspection). Unset: on in development, off in production.
+    pub graphql_introspection: Option<bool>,
+    /// Most aliased fields one GraphQL document may hold (aliases multiply the work of one
+    /// request).
+    pub graphql_max_aliases: usize,
+    /// `development` or `production`.
+    pub environment: Environment,
+    /// Comma-separated origins (`https://app.example.com`) whose pages may call the API
+    /// from a browser; empty: same-origin only.
+    pub cors_origins: String,
     /// Load the demo organization on start when the database is empty.
     pub demo: bool,
 }
@@ -105,7 +126,10 @@ impl Default for Config {
             rate_limit_burst: 200,
             graphql_max_depth: 12,
             graphql_max_complexity: 2_000,
-            graphql_introspection: true,
+            graphql_introspection: None,
+            graphql_max_aliases: 30,
+            environment: Environment::Development,
+            cors_origins: String::new(),
             demo: false,
         }
     }
@@ -139,6 +163,21 @@ impl Config {
                 self.data_dir.join("humanaios.db").display()
             ),
         }
+    }
+
+    /// Whether introspection (and field suggestions) are on.
+    pub fn introspection_enabled(&self) -> bool {
+        self.graphql_introspection
+            .unwrap_or(self.environment == Environment::Development)
+    }
+
+    /// The CORS origins, one each.
+    pub fn cors_origin_list(&self) -> Vec<&str> {
+        self.cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .collect()
     }
 
     /// `HUMANAIOS_*` variables in the environment that no setting reads.

@@ -59,7 +59,7 @@ impl App {
             limits: Arc::new(RateLimits::new(&config_for_limits)),
         };
         let schemas = graphql::schemas(&state.config, state.clone());
-        let router = http::router(state.clone(), schemas);
+        let router = http::router(state.clone(), schemas)?;
         let listener = TcpListener::bind(state.config.bind)
             .await
             .with_context(|| {

@@ -6,6 +6,7 @@ pub mod context;
 pub mod error_codes;
 pub mod http;
 pub mod introspection;
+pub mod limits;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -64,11 +65,12 @@ pub fn schemas(config: &Config, state: AppState) -> Schemas {
     let mut api = builder()
         .limit_depth(config.graphql_max_depth)
         .limit_complexity(config.graphql_max_complexity)
+        .extension(limits::AliasLimit::new(config.graphql_max_aliases))
         .data(state.clone());
-    if !config.graphql_introspection {
+    if !config.introspection_enabled() {
         api = api.disable_introspection().disable_suggestions();
     }
-    let introspection = config.graphql_introspection.then(|| {
+    let introspection = config.introspection_enabled().then(|| {
         builder()
             .introspection_only()
             .limit_depth(INTROSPECTION_MAX_DEPTH)

@@ -24,7 +24,7 @@ async fn the_standard_introspection_query_runs_while_deep_api_queries_stay_refus
 
 #[tokio::test]
 async fn introspection_switched_off_answers_no_schema() {
-    let app = spawn_app_with(Backend::Sqlite, |c| c.graphql_introspection = false).await;
+    let app = spawn_app_with(Backend::Sqlite, |c| c.graphql_introspection = Some(false)).await;
     let answer = app.graphql(None, INTROSPECTION_QUERY, json!({})).await;
     assert!(answer["errors"].is_array(), "{answer}");
     assert!(

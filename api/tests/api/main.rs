@@ -9,6 +9,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod demo;
+mod hardening;
 mod introspection;
 mod isolation;
 mod probes;
