@@ -28,7 +28,7 @@ impl RateKey {
     pub fn of(viewer: Option<&Viewer>, address: IpAddr) -> RateKey {
         match viewer.map(|v| v.principal) {
             Some(Principal::User { id, .. }) => RateKey::User(id),
-            Some(Principal::ApiKey { id }) => RateKey::ApiKey(id),
+            Some(Principal::ApiKey { id, .. }) => RateKey::ApiKey(id),
             None => RateKey::Address(address),
         }
     }

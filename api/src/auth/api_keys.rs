@@ -5,12 +5,13 @@
 
 use chrono::{Duration, Utc};
 use entity::api_key;
-use entity::{ApiKeyId, OrgId, UserId};
+use entity::{ApiKeyId, ApiKeyScope, OrgId, UserId};
 use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
 use subtle::ConstantTimeEq as _;
 
 use super::secrets::{random_alphanumeric, sha256_hex};
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::{self, Cursor, Page, PageRequest};
 use crate::state::AppState;
 
 const KEY_PREFIX: &str = "hai_";
@@ -53,7 +54,7 @@ fn prefix_of(secret: &str) -> Option<&str> {
 /// The live key matching `secret`; unknown, malformed and revoked keys are all
 /// `UNAUTHENTICATED` with the same message.
 pub async fn authenticate(state: &AppState, secret: &str) -> ApiResult<api_key::Model> {
-    let invalid = ApiError::Unauthenticated("API key is invalid or revoked");
+    let invalid = ApiError::Unauthenticated("API key is invalid, expired or revoked");
     let Some(prefix) = prefix_of(secret) else {
         return Err(invalid);
     };
@@ -68,10 +69,10 @@ pub async fn authenticate(state: &AppState, secret: &str) -> ApiResult<api_key::
         .as_bytes()
         .ct_eq(key.key_hash.as_bytes())
         .into();
-    if !matches || key.revoked_at.is_some() {
+    let now = Utc::now();
+    if !matches || key.revoked_at.is_some() || key.expires_at.is_some_and(|end| end <= now) {
         return Err(invalid);
     }
-    let now = Utc::now();
     if key
         .last_used_at
         .is_none_or(|used| now - used > LAST_USED_RESOLUTION)
@@ -83,17 +84,36 @@ pub async fn authenticate(state: &AppState, secret: &str) -> ApiResult<api_key::
     Ok(key)
 }
 
+/// Longest grace period a rotation may give the old key.
+pub const MAX_ROTATION_GRACE: Duration = Duration::days(30);
+
+/// What a new key is for.
+pub struct NewKey<'a> {
+    pub name: &'a str,
+    pub scope: ApiKeyScope,
+}
+
 /// Creates a key for `org`; the returned secret is never retrievable again.
 pub async fn create(
     state: &AppState,
     org: OrgId,
     created_by: UserId,
-    name: &str,
+    key: NewKey<'_>,
 ) -> ApiResult<(api_key::Model, String)> {
-    let name = name.trim();
+    let name = key.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
     }
+    insert(&state.db, org, created_by, name, key.scope).await
+}
+
+async fn insert(
+    db: &impl sea_orm::ConnectionTrait,
+    org: OrgId,
+    created_by: UserId,
+    name: &str,
+    scope: ApiKeyScope,
+) -> ApiResult<(api_key::Model, String)> {
     let generated = generate();
     let model = api_key::ActiveModel {
         id: Set(ApiKeyId::new().0),
@@ -105,19 +125,88 @@ pub async fn create(
         created_at: Set(crate::time::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        scope: Set(scope),
+        expires_at: Set(None),
     }
-    .insert(&state.db)
+    .insert(db)
     .await?;
     Ok((model, generated.secret))
 }
 
+/// Issues a successor of a key (same name and scope) and lets the old one keep working for
+/// `grace`, so agents can switch without downtime. A grace of zero ends it at once.
+pub async fn rotate(
+    state: &AppState,
+    org: OrgId,
+    rotated_by: UserId,
+    id: ApiKeyId,
+    grace: Duration,
+) -> ApiResult<(api_key::Model, String)> {
+    if grace < Duration::zero() || grace > MAX_ROTATION_GRACE {
+        return Err(ApiError::invalid(
+            "graceSeconds",
+            format!("must be 0 to {}", MAX_ROTATION_GRACE.num_seconds()),
+        ));
+    }
+    let txn = crate::db::begin_write(&state.db).await?;
+    let old = find(&txn, org, id).await?;
+    let now = crate::time::now();
+    if old.revoked_at.is_some() || old.expires_at.is_some_and(|end| end <= now) {
+        return Err(ApiError::Conflict {
+            code: "API_KEY_INACTIVE",
+            message: "a revoked or expired key cannot be rotated".to_owned(),
+        });
+    }
+    // A second rotation never extends the first one's grace.
+    let end = match old.expires_at {
+        Some(current) if current < now + grace => current,
+        _ => now + grace,
+    };
+    let (name, scope) = (old.name.clone(), old.scope);
+    let mut active: api_key::ActiveModel = old.into();
+    active.expires_at = Set(Some(end));
+    active.update(&txn).await?;
+    let successor = insert(&txn, org, rotated_by, &name, scope).await?;
+    txn.commit().await?;
+    Ok(successor)
+}
+
+/// The organization's keys, newest first (revoked and expired ones included).
+pub async fn list(
+    state: &AppState,
+    org: OrgId,
+    page: PageRequest,
+) -> ApiResult<Page<api_key::Model>> {
+    let select = api_key::Entity::find().filter(api_key::Column::OrgId.eq(org.0));
+    pagination::fetch_page(
+        &state.db,
+        select,
+        api_key::Column::CreatedAt,
+        api_key::Column::Id,
+        page,
+        |k| Cursor {
+            time: k.created_at,
+            id: k.id,
+        },
+    )
+    .await
+}
+
+async fn find(
+    db: &impl sea_orm::ConnectionTrait,
+    org: OrgId,
+    id: ApiKeyId,
+) -> ApiResult<api_key::Model> {
+    api_key::Entity::find_by_id(id.0)
+        .filter(api_key::Column::OrgId.eq(org.0))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("API key"))
+}
+
 /// Revokes a key at once; revoking twice is harmless.
 pub async fn revoke(state: &AppState, org: OrgId, id: ApiKeyId) -> ApiResult<api_key::Model> {
-    let key = api_key::Entity::find_by_id(id.0)
-        .filter(api_key::Column::OrgId.eq(org.0))
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("API key"))?;
+    let key = find(&state.db, org, id).await?;
     if key.revoked_at.is_some() {
         return Ok(key);
     }

@@ -2,11 +2,13 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{ApiKeyId, AuthProvider, Role, api_key, user};
+use entity::{ApiKeyId, ApiKeyScope, AuthProvider, Role, api_key, user};
 
 use crate::error::ApiResult;
+use crate::graphql::connection::{CursorConnection, to_connection};
 use crate::graphql::context::{ContextExt as _, parse_id};
 use crate::orgs::graphql::Organization;
+use crate::pagination::PageRequest;
 
 use super::service::{self, Session, SignUp};
 use super::{Principal, api_keys};
@@ -94,9 +96,19 @@ impl ApiKey {
         self.0.last_used_at
     }
 
-    /// When it stopped working; `null` while it works.
+    /// When it was revoked; `null` unless revoked.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
+    }
+
+    /// What the key may do.
+    async fn scope(&self) -> ApiKeyScope {
+        self.0.scope
+    }
+
+    /// When a rotated key stops working (the end of its grace period); `null`: no end.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
     }
 }
 
@@ -167,7 +179,12 @@ pub struct ChangePasswordInput {
 pub struct CreateApiKeyInput {
     /// What the key is for, e.g. the agent that will use it.
     pub name: String,
+    /// What it may do; `FULL` when absent.
+    pub scope: Option<ApiKeyScope>,
 }
+
+/// Default grace period of a rotated key: one day.
+const DEFAULT_ROTATION_GRACE_SECONDS: i32 = 86_400;
 
 #[derive(Default)]
 pub struct AuthQuery;
@@ -177,6 +194,20 @@ impl AuthQuery {
     /// The caller and their organization.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerObject> {
         ctx.authorize("Query.viewer").map(ViewerObject)
+    }
+
+    /// The organization's API keys, newest first, revoked and expired ones included
+    /// (admins).
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<CursorConnection<ApiKey>> {
+        let viewer = ctx.authorize("Query.apiKeys")?;
+        let page = PageRequest::new(first.map(i64::from), after.as_deref())?;
+        let found = api_keys::list(ctx.state()?, viewer.org_id, page).await?;
+        Ok(to_connection(found.map(ApiKey), page))
     }
 }
 
@@ -259,8 +290,34 @@ impl AuthMutation {
     ) -> ApiResult<CreatedApiKey> {
         let viewer = ctx.authorize("Mutation.createApiKey")?;
         let creator = viewer.user_id("Mutation.createApiKey")?;
+        let new = api_keys::NewKey {
+            name: &input.name,
+            scope: input.scope.unwrap_or(ApiKeyScope::Full),
+        };
+        let (key, secret) = api_keys::create(ctx.state()?, viewer.org_id, creator, new).await?;
+        Ok(CreatedApiKey {
+            api_key: ApiKey(key),
+            secret,
+        })
+    }
+
+    /// Issues a successor of an API key (same name and scope); the old key keeps working for
+    /// `graceSeconds` (default one day, at most 30 days; 0 ends it now) so agents can switch
+    /// without downtime (admins).
+    async fn rotate_api_key(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        grace_seconds: Option<i32>,
+    ) -> ApiResult<CreatedApiKey> {
+        let viewer = ctx.authorize("Mutation.rotateApiKey")?;
+        let rotated_by = viewer.user_id("Mutation.rotateApiKey")?;
+        let id: ApiKeyId = parse_id(&id, "id")?;
+        let grace = chrono::Duration::seconds(i64::from(
+            grace_seconds.unwrap_or(DEFAULT_ROTATION_GRACE_SECONDS),
+        ));
         let (key, secret) =
-            api_keys::create(ctx.state()?, viewer.org_id, creator, &input.name).await?;
+            api_keys::rotate(ctx.state()?, viewer.org_id, rotated_by, id, grace).await?;
         Ok(CreatedApiKey {
             api_key: ApiKey(key),
             secret,

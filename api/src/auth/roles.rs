@@ -3,10 +3,11 @@
 //! the schema and the router to make sure nothing is missing, then tries every entry with
 //! every kind of caller.
 //!
-//! Viewers read; operators (and agents' API keys) run agents and their activity; admins
-//! manage members, keys, settings and the plan.
+//! Viewers read; operators run agents and their activity; admins manage members, keys,
+//! settings and the plan. API keys act by scope: `INGEST` records activity, `READ` reads,
+//! `FULL` does what an operator does.
 
-use entity::Role;
+use entity::{ApiKeyScope, Role};
 
 use super::{Principal, Viewer};
 use crate::error::{ApiError, ApiResult};
@@ -18,41 +19,48 @@ pub struct Allowed {
     pub anonymous: bool,
     /// Members with one of these roles.
     pub roles: &'static [Role],
-    /// Agents' API keys.
-    pub api_keys: bool,
+    /// Agents' API keys of these scopes.
+    pub api_keys: &'static [ApiKeyScope],
 }
 
 const EVERY_ROLE: &[Role] = &[Role::Admin, Role::Operator, Role::Viewer];
+const OPERATORS: &[Role] = &[Role::Admin, Role::Operator];
 
 /// Anyone, signed in or not (sign-up, log-in, token exchange).
 pub const PUBLIC: Allowed = Allowed {
     anonymous: true,
     roles: EVERY_ROLE,
-    api_keys: true,
+    api_keys: ApiKeyScope::ALL,
 };
-/// Every member and API key: reading.
+/// Every member, and keys that may read.
 pub const READ: Allowed = Allowed {
     anonymous: false,
     roles: EVERY_ROLE,
-    api_keys: true,
+    api_keys: &[ApiKeyScope::Read, ApiKeyScope::Full],
 };
-/// Operators, admins and API keys: running agents.
+/// Reporting activity: operators, admins, and keys that may ingest.
+pub const INGEST: Allowed = Allowed {
+    anonymous: false,
+    roles: OPERATORS,
+    api_keys: &[ApiKeyScope::Ingest, ApiKeyScope::Full],
+};
+/// Running agents: operators, admins, and full keys.
 pub const OPERATE: Allowed = Allowed {
     anonymous: false,
-    roles: &[Role::Admin, Role::Operator],
-    api_keys: true,
+    roles: OPERATORS,
+    api_keys: &[ApiKeyScope::Full],
 };
 /// Any signed-in member acting on their own account (not API keys).
 pub const SELF: Allowed = Allowed {
     anonymous: false,
     roles: EVERY_ROLE,
-    api_keys: false,
+    api_keys: &[],
 };
 /// Admins only.
 pub const ADMIN: Allowed = Allowed {
     anonymous: false,
     roles: &[Role::Admin],
-    api_keys: false,
+    api_keys: &[],
 };
 
 /// Every operation: `Query.x`, `Mutation.x`, `Subscription.x`, or `METHOD /path`.
@@ -61,6 +69,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("Query.agents", READ),
     ("Query.agent", READ),
     ("Query.activities", READ),
+    ("Query.apiKeys", ADMIN),
     ("Mutation.signUp", PUBLIC),
     ("Mutation.logIn", PUBLIC),
     ("Mutation.refreshSession", PUBLIC),
@@ -68,10 +77,11 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("Mutation.logOutEverywhere", SELF),
     ("Mutation.changePassword", SELF),
     ("Mutation.createApiKey", ADMIN),
+    ("Mutation.rotateApiKey", ADMIN),
     ("Mutation.revokeApiKey", ADMIN),
     ("Mutation.createAgent", OPERATE),
     ("Mutation.updateAgent", OPERATE),
-    ("Mutation.recordActivities", OPERATE),
+    ("Mutation.recordActivities", INGEST),
     ("Subscription.activityFeed", READ),
     ("POST /api/v1/auth/signup", PUBLIC),
     ("POST /api/v1/auth/login", PUBLIC),
@@ -99,7 +109,7 @@ pub fn authorize(viewer: Option<Viewer>, operation: &'static str) -> ApiResult<O
     let permitted = match viewer.map(|v| v.principal) {
         None => rule.anonymous,
         Some(Principal::User { role, .. }) => rule.roles.contains(&role),
-        Some(Principal::ApiKey { .. }) => rule.api_keys,
+        Some(Principal::ApiKey { scope, .. }) => rule.api_keys.contains(&scope),
     };
     match (permitted, viewer) {
         (true, viewer) => Ok(viewer),

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use entity::{ApiKeyId, OrgId, Role, UserId};
+use entity::{ApiKeyId, ApiKeyScope, OrgId, Role, UserId};
 
 use crate::error::{ApiError, ApiResult};
 use crate::limits::RateKey;
@@ -20,8 +20,8 @@ use super::{api_keys, jwt};
 pub enum Principal {
     /// A signed-in member, with the role their token carries.
     User { id: UserId, role: Role },
-    /// An agent's API key.
-    ApiKey { id: ApiKeyId },
+    /// An agent's API key, with what it may do.
+    ApiKey { id: ApiKeyId, scope: ApiKeyScope },
 }
 
 /// The authenticated caller and their organization.
@@ -56,7 +56,10 @@ pub async fn authenticate_bearer(state: &AppState, credential: &str) -> ApiResul
         let key = api_keys::authenticate(state, credential).await?;
         return Ok(Viewer {
             org_id: key.org_id.into(),
-            principal: Principal::ApiKey { id: key.id.into() },
+            principal: Principal::ApiKey {
+                id: key.id.into(),
+                scope: key.scope,
+            },
         });
     }
     let claims: jwt::Claims = state.tokens.verify(credential)?;

@@ -115,6 +115,7 @@ const CROSS_ORG_CHECKS: &[&str] = &[
     "Query.activities",
     "Mutation.updateAgent",
     "Mutation.revokeApiKey",
+    "Mutation.rotateApiKey",
     "Mutation.recordActivities",
     "Subscription.activityFeed",
     "GET /api/v1/agents/{id}",
@@ -234,6 +235,16 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
         .graphql(
             Some(&alice.token),
             "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+            json!({ "id": bobs_key_id }),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "NOT_FOUND");
+
+    // Mutation.rotateApiKey
+    let answer = app
+        .graphql(
+            Some(&alice.token),
+            "mutation($id: ID!) { rotateApiKey(id: $id, graceSeconds: 0) { secret } }",
             json!({ "id": bobs_key_id }),
         )
         .await;

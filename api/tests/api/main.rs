@@ -4,6 +4,7 @@
 mod helpers;
 
 mod activities;
+mod api_keys;
 mod auth;
 mod bad_input;
 mod browser;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
-use entity::{AuthProvider, Role, UserId, user};
+use entity::{ApiKeyScope, AuthProvider, Role, UserId, user};
 use futures_util::{SinkExt as _, StreamExt as _};
 use humanaios::auth::password;
 use humanaios::auth::roles::{Allowed, MATRIX};
@@ -60,7 +60,7 @@ on_both_backends!(every_entry_answers_each_kind_of_caller_as_the_matrix_says);
 enum Caller {
     Anonymous,
     Member(Role),
-    ApiKey,
+    ApiKey(ApiKeyScope),
 }
 
 impl Caller {
@@ -68,7 +68,7 @@ impl Caller {
         match self {
             Caller::Anonymous => allowed.anonymous,
             Caller::Member(role) => allowed.roles.contains(&role),
-            Caller::ApiKey => allowed.api_keys,
+            Caller::ApiKey(scope) => allowed.api_keys.contains(&scope),
         }
     }
 }
@@ -87,6 +87,11 @@ fn sample(operation: &str, agent: &str) -> Sample {
             json!({ "id": agent }),
         ),
         "Query.activities" => gql("{ activities { nodes { id } } }", json!({})),
+        "Query.apiKeys" => gql("{ apiKeys { nodes { id } } }", json!({})),
+        "Mutation.rotateApiKey" => gql(
+            "mutation($id: ID!) { rotateApiKey(id: $id) { secret } }",
+            json!({ "id": missing }),
+        ),
         "Mutation.signUp" => gql(
             "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }",
             json!({ "i": { "email": format!("{unique}@example.com"), "password": "a long enough password", "organizationName": "x" } }),
@@ -285,7 +290,20 @@ async fn every_entry_answers_each_kind_of_caller_as_the_matrix_says(backend: Bac
     let app = spawn_app(backend).await;
     let admin = app.sign_up().await;
     let agent = app.create_agent(&admin.token, "subject").await;
-    let key = app.create_api_key(&admin.token).await;
+    let mut keys = Vec::new();
+    for scope in ApiKeyScope::ALL {
+        let data = app
+            .graphql_ok(
+                Some(&admin.token),
+                "mutation($s: ApiKeyScope!) { createApiKey(input: { name: \"k\", scope: $s }) { secret } }",
+                json!({ "s": scope }),
+            )
+            .await;
+        keys.push((
+            *scope,
+            data["createApiKey"]["secret"].as_str().unwrap().to_owned(),
+        ));
+    }
     let org_id: Uuid = app
         .graphql_ok(
             Some(&admin.token),
@@ -299,17 +317,20 @@ async fn every_entry_answers_each_kind_of_caller_as_the_matrix_says(backend: Bac
         .unwrap();
     let operator = member(&app, org_id, Role::Operator).await;
     let viewer = member(&app, org_id, Role::Viewer).await;
-    let callers = [
+    let mut callers = vec![
         (Caller::Anonymous, None),
         (Caller::Member(Role::Viewer), Some(viewer.as_str())),
         (Caller::Member(Role::Operator), Some(operator.as_str())),
         (Caller::Member(Role::Admin), Some(admin.token.as_str())),
-        (Caller::ApiKey, Some(key.as_str())),
     ];
+    callers.extend(
+        keys.iter()
+            .map(|(scope, key)| (Caller::ApiKey(*scope), Some(key.as_str()))),
+    );
 
     let mut wrong = Vec::new();
     for (operation, allowed) in MATRIX {
-        for (caller, credential) in callers {
+        for &(caller, credential) in &callers {
             let got = call(&app, credential, sample(operation, &agent)).await;
             if got != caller.expected(*allowed) {
                 wrong.push(format!("{operation} as {caller:?}: allowed={got}"));

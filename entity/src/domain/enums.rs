@@ -178,6 +178,18 @@ domain_enum! {
     }
 }
 
+domain_enum! {
+    /// What an API key may do.
+    ApiKeyScope {
+        /// Record activities, nothing else.
+        Ingest = ("INGEST", "ingest"),
+        /// Read everything an operator can read.
+        Read = ("READ", "read"),
+        /// Everything an operator can do.
+        Full = ("FULL", "full"),
+    }
+}
+
 impl Role {
     /// Whether this role may change agents, activities and tasks.
     pub fn can_operate(self) -> bool {
