@@ -13,6 +13,8 @@ pub mod agent_activity;
 #[cfg(feature = "db")]
 pub mod api_key;
 #[cfg(feature = "db")]
+pub mod audit_log;
+#[cfg(feature = "db")]
 pub mod human_task;
 #[cfg(feature = "db")]
 pub mod organization;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_core;
 mod m20261125_000002_refresh_tokens;
 mod m20261125_000003_api_key_scopes;
+mod m20261125_000004_audit_log;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_core::Migration),
             Box::new(m20261125_000002_refresh_tokens::Migration),
             Box::new(m20261125_000003_api_key_scopes::Migration),
+            Box::new(m20261125_000004_audit_log::Migration),
         ]
     }
 }

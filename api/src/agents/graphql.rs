@@ -8,7 +8,7 @@ use crate::activities::graphql::{Activity, activity_connection};
 use crate::activities::service::ActivityFilter;
 use crate::error::ApiResult;
 use crate::graphql::connection::{CursorConnection, to_connection};
-use crate::graphql::context::{ContextExt as _, parse_id};
+use crate::graphql::context::{ContextExt as _, audit_actor, parse_id};
 use crate::pagination::PageRequest;
 
 use super::service::{self, AgentFilter, AgentPatch, NewAgent};
@@ -126,12 +126,13 @@ impl AgentMutation {
     /// Registers an agent (operators and admins).
     async fn create_agent(&self, ctx: &Context<'_>, input: CreateAgentInput) -> ApiResult<Agent> {
         let viewer = ctx.authorize("Mutation.createAgent")?;
+        let actor = audit_actor(ctx, &viewer).await?;
         let input = NewAgent {
             name: input.name,
             agent_type: input.agent_type,
             config: input.config.map(|c| c.0),
         };
-        service::create(ctx.state()?, viewer.org_id, input)
+        service::create(ctx.state()?, viewer.org_id, &actor, input)
             .await
             .map(Agent)
     }
@@ -144,13 +145,14 @@ impl AgentMutation {
         input: UpdateAgentInput,
     ) -> ApiResult<Agent> {
         let viewer = ctx.authorize("Mutation.updateAgent")?;
+        let actor = audit_actor(ctx, &viewer).await?;
         let id: AgentId = parse_id(&id, "id")?;
         let patch = AgentPatch {
             name: input.name,
             status: input.status,
             config: input.config.map(|c| c.0),
         };
-        service::update(ctx.state()?, viewer.org_id, id, patch)
+        service::update(ctx.state()?, viewer.org_id, &actor, id, patch)
             .await
             .map(Agent)
     }

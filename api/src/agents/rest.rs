@@ -1,5 +1,6 @@
 //! `/api/v1/agents`: the REST face of agents, on the same service functions as GraphQL.
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -7,6 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::{AgentId, AgentStatus, AgentType, agent};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Actor, RequestMeta};
 use crate::auth::viewer::RequireViewer;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiQuery, PageBody};
@@ -85,9 +87,11 @@ async fn list(
 async fn create(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
+    Extension(meta): Extension<RequestMeta>,
     ApiJson(input): ApiJson<NewAgent>,
 ) -> ApiResult<(StatusCode, axum::Json<AgentBody>)> {
-    let agent = service::create(&state, viewer.org_id, input).await?;
+    let actor = Actor::of(&state, &viewer, meta).await?;
+    let agent = service::create(&state, viewer.org_id, &actor, input).await?;
     Ok((StatusCode::CREATED, axum::Json(agent.into())))
 }
 

@@ -5,7 +5,9 @@ use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set, SqlErr,
 };
 use serde::Deserialize;
+use serde_json::json;
 
+use crate::audit::{self, Actor, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{self, Cursor, Page, PageRequest};
 use crate::state::AppState;
@@ -82,11 +84,17 @@ pub async fn get(state: &AppState, org: OrgId, id: AgentId) -> ApiResult<agent::
         .ok_or(ApiError::NotFound("agent"))
 }
 
-/// Registers an agent; names are unique within the organization.
-pub async fn create(state: &AppState, org: OrgId, input: NewAgent) -> ApiResult<agent::Model> {
+/// Registers an agent; names are unique within the organization. Audited.
+pub async fn create(
+    state: &AppState,
+    org: OrgId,
+    actor: &Actor,
+    input: NewAgent,
+) -> ApiResult<agent::Model> {
     let name = validate_name(&input.name)?;
     let config = validate_config(input.config.unwrap_or_else(|| serde_json::json!({})))?;
-    agent::ActiveModel {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let agent = agent::ActiveModel {
         id: Set(AgentId::new().0),
         org_id: Set(org.0),
         name: Set(name),
@@ -95,30 +103,65 @@ pub async fn create(state: &AppState, org: OrgId, input: NewAgent) -> ApiResult<
         status: Set(AgentStatus::Active),
         created_at: Set(crate::time::now()),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await
-    .map_err(name_conflict)
+    .map_err(name_conflict)?;
+    let change = Change {
+        action: "agent.create",
+        target_type: "agent",
+        target_id: Some(agent.id),
+        summary: json!({ "after": { "name": agent.name, "type": agent.agent_type, "status": agent.status } }),
+    };
+    audit::service::record(&txn, org, actor, change).await?;
+    txn.commit().await?;
+    Ok(agent)
 }
 
-/// Applies `patch` to an agent of the organization.
+/// Applies `patch` to an agent of the organization. Audited with the fields that changed.
 pub async fn update(
     state: &AppState,
     org: OrgId,
+    actor: &Actor,
     id: AgentId,
     patch: AgentPatch,
 ) -> ApiResult<agent::Model> {
     let current = get(state, org, id).await?;
-    let mut active: agent::ActiveModel = current.into();
-    if let Some(name) = patch.name {
-        active.name = Set(validate_name(&name)?);
+    let mut before = serde_json::Map::new();
+    let mut after = serde_json::Map::new();
+    let mut active: agent::ActiveModel = current.clone().into();
+    if let Some(name) = patch.name.map(|n| validate_name(&n)).transpose()? {
+        if name != current.name {
+            before.insert("name".into(), json!(current.name));
+            after.insert("name".into(), json!(name));
+        }
+        active.name = Set(name);
     }
     if let Some(status) = patch.status {
+        if status != current.status {
+            before.insert("status".into(), json!(current.status));
+            after.insert("status".into(), json!(status));
+        }
         active.status = Set(status);
     }
-    if let Some(config) = patch.config {
-        active.config = Set(validate_config(config)?);
+    if let Some(config) = patch.config.map(validate_config).transpose()? {
+        if config != current.config {
+            // Configs can be large; the log says that it changed, not to what.
+            before.insert("config".into(), json!("(previous)"));
+            after.insert("config".into(), json!("(changed)"));
+        }
+        active.config = Set(config);
     }
-    active.update(&state.db).await.map_err(name_conflict)
+    let txn = crate::db::begin_write(&state.db).await?;
+    let agent = active.update(&txn).await.map_err(name_conflict)?;
+    let change = Change {
+        action: "agent.update",
+        target_type: "agent",
+        target_id: Some(agent.id),
+        summary: json!({ "before": before, "after": after }),
+    };
+    audit::service::record(&txn, org, actor, change).await?;
+    txn.commit().await?;
+    Ok(agent)
 }
 
 fn validate_name(name: &str) -> ApiResult<String> {

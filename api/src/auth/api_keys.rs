@@ -5,11 +5,13 @@
 
 use chrono::{Duration, Utc};
 use entity::api_key;
-use entity::{ApiKeyId, ApiKeyScope, OrgId, UserId};
+use entity::{ApiKeyId, ApiKeyScope, OrgId};
 use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
+use serde_json::json;
 use subtle::ConstantTimeEq as _;
 
 use super::secrets::{random_alphanumeric, sha256_hex};
+use crate::audit::{self, Actor, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{self, Cursor, Page, PageRequest};
 use crate::state::AppState;
@@ -97,20 +99,44 @@ pub struct NewKey<'a> {
 pub async fn create(
     state: &AppState,
     org: OrgId,
-    created_by: UserId,
+    actor: &Actor,
     key: NewKey<'_>,
 ) -> ApiResult<(api_key::Model, String)> {
     let name = key.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
     }
-    insert(&state.db, org, created_by, name, key.scope).await
+    let txn = crate::db::begin_write(&state.db).await?;
+    let (created, secret) = insert(&txn, org, actor, name, key.scope).await?;
+    audit::service::record(
+        &txn,
+        org,
+        actor,
+        key_change("api_key.create", &created, json!({})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((created, secret))
+}
+
+/// An audit entry about `key` (its public parts only).
+fn key_change(action: &'static str, key: &api_key::Model, extra: serde_json::Value) -> Change {
+    let mut summary = json!({ "name": key.name, "prefix": key.prefix, "scope": key.scope });
+    if let (Some(summary), Some(extra)) = (summary.as_object_mut(), extra.as_object()) {
+        summary.extend(extra.clone());
+    }
+    Change {
+        action,
+        target_type: "api_key",
+        target_id: Some(key.id),
+        summary,
+    }
 }
 
 async fn insert(
     db: &impl sea_orm::ConnectionTrait,
     org: OrgId,
-    created_by: UserId,
+    actor: &Actor,
     name: &str,
     scope: ApiKeyScope,
 ) -> ApiResult<(api_key::Model, String)> {
@@ -121,7 +147,7 @@ async fn insert(
         name: Set(name.to_owned()),
         prefix: Set(generated.prefix),
         key_hash: Set(generated.hash),
-        created_by: Set(Some(created_by.0)),
+        created_by: Set(actor.id),
         created_at: Set(crate::time::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
@@ -138,7 +164,7 @@ async fn insert(
 pub async fn rotate(
     state: &AppState,
     org: OrgId,
-    rotated_by: UserId,
+    actor: &Actor,
     id: ApiKeyId,
     grace: Duration,
 ) -> ApiResult<(api_key::Model, String)> {
@@ -165,8 +191,10 @@ pub async fn rotate(
     let (name, scope) = (old.name.clone(), old.scope);
     let mut active: api_key::ActiveModel = old.into();
     active.expires_at = Set(Some(end));
-    active.update(&txn).await?;
-    let successor = insert(&txn, org, rotated_by, &name, scope).await?;
+    let old = active.update(&txn).await?;
+    let successor = insert(&txn, org, actor, &name, scope).await?;
+    let extra = json!({ "successorPrefix": successor.0.prefix, "oldKeyExpiresAt": end });
+    audit::service::record(&txn, org, actor, key_change("api_key.rotate", &old, extra)).await?;
     txn.commit().await?;
     Ok(successor)
 }
@@ -205,14 +233,29 @@ async fn find(
 }
 
 /// Revokes a key at once; revoking twice is harmless.
-pub async fn revoke(state: &AppState, org: OrgId, id: ApiKeyId) -> ApiResult<api_key::Model> {
+pub async fn revoke(
+    state: &AppState,
+    org: OrgId,
+    actor: &Actor,
+    id: ApiKeyId,
+) -> ApiResult<api_key::Model> {
     let key = find(&state.db, org, id).await?;
     if key.revoked_at.is_some() {
         return Ok(key);
     }
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut active: api_key::ActiveModel = key.into();
     active.revoked_at = Set(Some(crate::time::now()));
-    Ok(active.update(&state.db).await?)
+    let revoked = active.update(&txn).await?;
+    audit::service::record(
+        &txn,
+        org,
+        actor,
+        key_change("api_key.revoke", &revoked, json!({})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(revoked)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use entity::{ApiKeyId, ApiKeyScope, AuthProvider, Role, api_key, user};
 
 use crate::error::ApiResult;
 use crate::graphql::connection::{CursorConnection, to_connection};
-use crate::graphql::context::{ContextExt as _, parse_id};
+use crate::graphql::context::{ContextExt as _, audit_actor, parse_id, request_meta};
 use crate::orgs::graphql::Organization;
 use crate::pagination::PageRequest;
 
@@ -224,15 +224,22 @@ impl AuthMutation {
             password: input.password,
             organization_name: input.organization_name,
         };
-        service::sign_up(ctx.state()?, input).await.map(Into::into)
+        service::sign_up(ctx.state()?, input, request_meta(ctx))
+            .await
+            .map(Into::into)
     }
 
     /// Signs in with email and password.
     async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> ApiResult<AuthPayload> {
         ctx.authorize_optional("Mutation.logIn")?;
-        service::log_in(ctx.state()?, &input.email, input.password)
-            .await
-            .map(Into::into)
+        service::log_in(
+            ctx.state()?,
+            &input.email,
+            input.password,
+            request_meta(ctx),
+        )
+        .await
+        .map(Into::into)
     }
 
     /// Exchanges a refresh token for a new session (a new access token and a new refresh
@@ -259,7 +266,8 @@ impl AuthMutation {
     async fn log_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let viewer = ctx.authorize("Mutation.logOutEverywhere")?;
         let user = viewer.user_id("Mutation.logOutEverywhere")?;
-        service::log_out_everywhere(ctx.state()?, user).await?;
+        let actor = audit_actor(ctx, &viewer).await?;
+        service::log_out_everywhere(ctx.state()?, &actor, viewer.org_id, user).await?;
         Ok(true)
     }
 
@@ -277,6 +285,7 @@ impl AuthMutation {
             user,
             input.current_password,
             input.new_password,
+            request_meta(ctx),
         )
         .await
         .map(Into::into)
@@ -289,12 +298,12 @@ impl AuthMutation {
         input: CreateApiKeyInput,
     ) -> ApiResult<CreatedApiKey> {
         let viewer = ctx.authorize("Mutation.createApiKey")?;
-        let creator = viewer.user_id("Mutation.createApiKey")?;
+        let actor = audit_actor(ctx, &viewer).await?;
         let new = api_keys::NewKey {
             name: &input.name,
             scope: input.scope.unwrap_or(ApiKeyScope::Full),
         };
-        let (key, secret) = api_keys::create(ctx.state()?, viewer.org_id, creator, new).await?;
+        let (key, secret) = api_keys::create(ctx.state()?, viewer.org_id, &actor, new).await?;
         Ok(CreatedApiKey {
             api_key: ApiKey(key),
             secret,
@@ -311,13 +320,13 @@ impl AuthMutation {
         grace_seconds: Option<i32>,
     ) -> ApiResult<CreatedApiKey> {
         let viewer = ctx.authorize("Mutation.rotateApiKey")?;
-        let rotated_by = viewer.user_id("Mutation.rotateApiKey")?;
+        let actor = audit_actor(ctx, &viewer).await?;
         let id: ApiKeyId = parse_id(&id, "id")?;
         let grace = chrono::Duration::seconds(i64::from(
             grace_seconds.unwrap_or(DEFAULT_ROTATION_GRACE_SECONDS),
         ));
         let (key, secret) =
-            api_keys::rotate(ctx.state()?, viewer.org_id, rotated_by, id, grace).await?;
+            api_keys::rotate(ctx.state()?, viewer.org_id, &actor, id, grace).await?;
         Ok(CreatedApiKey {
             api_key: ApiKey(key),
             secret,
@@ -328,7 +337,8 @@ impl AuthMutation {
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ApiKey> {
         let viewer = ctx.authorize("Mutation.revokeApiKey")?;
         let id: ApiKeyId = parse_id(&id, "id")?;
-        api_keys::revoke(ctx.state()?, viewer.org_id, id)
+        let actor = audit_actor(ctx, &viewer).await?;
+        api_keys::revoke(ctx.state()?, viewer.org_id, &actor, id)
             .await
             .map(ApiKey)
     }

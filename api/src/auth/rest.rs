@@ -1,6 +1,7 @@
 //! `/api/v1/auth/*`: sign-up, log-in, refresh and log-out over REST, on the same service
 //! functions as the GraphQL mutations.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 use entity::{AuthProvider, Role, UserId, user};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::RequestMeta;
 use crate::error::ApiResult;
 use crate::http::extract::ApiJson;
 use crate::http::rest::RestRoute;
@@ -96,6 +98,7 @@ pub fn routes() -> Vec<RestRoute> {
 
 async fn sign_up(
     State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
     ApiJson(body): ApiJson<SignUpBody>,
 ) -> ApiResult<(StatusCode, axum::Json<SessionBody>)> {
     let input = SignUp {
@@ -103,15 +106,16 @@ async fn sign_up(
         password: body.password,
         organization_name: body.organization_name,
     };
-    let session = service::sign_up(&state, input).await?;
+    let session = service::sign_up(&state, input, meta).await?;
     Ok((StatusCode::CREATED, axum::Json(session.into())))
 }
 
 async fn log_in(
     State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
     ApiJson(body): ApiJson<LogInBody>,
 ) -> ApiResult<axum::Json<SessionBody>> {
-    let session = service::log_in(&state, &body.email, body.password).await?;
+    let session = service::log_in(&state, &body.email, body.password, meta).await?;
     Ok(axum::Json(session.into()))
 }
 

@@ -70,6 +70,8 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("Query.agent", READ),
     ("Query.activities", READ),
     ("Query.apiKeys", ADMIN),
+    ("Query.auditLog", ADMIN),
+    ("Query.verifyAuditChain", ADMIN),
     ("Mutation.signUp", PUBLIC),
     ("Mutation.logIn", PUBLIC),
     ("Mutation.refreshSession", PUBLIC),
@@ -91,6 +93,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("POST /api/v1/agents", OPERATE),
     ("GET /api/v1/agents/{id}", READ),
     ("GET /api/v1/agents/{id}/activities", READ),
+    ("GET /api/v1/audit", ADMIN),
 ];
 
 /// The matrix entry for `operation`, with its name as the matrix spells it.

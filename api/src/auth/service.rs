@@ -5,8 +5,10 @@ use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set, SqlErr,
 };
 
+use crate::audit::{self, Actor, Change, RequestMeta};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use serde_json::json;
 
 use super::{password, refresh};
 
@@ -28,7 +30,7 @@ pub struct SignUp {
 }
 
 /// Creates an organization and its first admin, and signs the admin in.
-pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<Session> {
+pub async fn sign_up(state: &AppState, input: SignUp, meta: RequestMeta) -> ApiResult<Session> {
     let email = normalize_email(&input.email)?;
     password::validate(&input.password)?;
     let org_name = input.organization_name.trim();
@@ -67,13 +69,30 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<Session> {
         _ => err.into(),
     })?;
     let refresh = refresh::start_family(&txn, &user).await?;
+    let change = user_change("auth.sign_up", &user, json!({ "organization": org.name }));
+    audit::service::record(&txn, org.id.into(), &Actor::user(&user, meta), change).await?;
     txn.commit().await?;
     session_for(state, user, refresh)
 }
 
+/// An audit entry about a member's own account.
+fn user_change(action: &'static str, user: &user::Model, summary: serde_json::Value) -> Change {
+    Change {
+        action,
+        target_type: "user",
+        target_id: Some(user.id),
+        summary,
+    }
+}
+
 /// Signs a member in with email and password. Unknown email and wrong password give the
 /// same error after the same amount of work.
-pub async fn log_in(state: &AppState, email: &str, password: String) -> ApiResult<Session> {
+pub async fn log_in(
+    state: &AppState,
+    email: &str,
+    password: String,
+    meta: RequestMeta,
+) -> ApiResult<Session> {
     let email = email.trim().to_lowercase();
     let user = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
@@ -84,7 +103,11 @@ pub async fn log_in(state: &AppState, email: &str, password: String) -> ApiResul
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
-    let refresh = refresh::start_family(&state.db, &user).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let refresh = refresh::start_family(&txn, &user).await?;
+    let change = user_change("auth.sign_in", &user, json!({ "method": "password" }));
+    audit::service::record(&txn, user.org_id.into(), &Actor::user(&user, meta), change).await?;
+    txn.commit().await?;
     session_for(state, user, refresh)
 }
 
@@ -100,8 +123,19 @@ pub async fn log_out(state: &AppState, refresh_token: &str) -> ApiResult<()> {
 }
 
 /// Ends every sign-in of the member.
-pub async fn log_out_everywhere(state: &AppState, user: UserId) -> ApiResult<()> {
-    refresh::revoke_all_of_user(&state.db, user).await
+pub async fn log_out_everywhere(
+    state: &AppState,
+    actor: &Actor,
+    org: OrgId,
+    user: UserId,
+) -> ApiResult<()> {
+    let member = find_user(state, org, user).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    refresh::revoke_all_of_user(&txn, user).await?;
+    let change = user_change("auth.log_out_everywhere", &member, json!({}));
+    audit::service::record(&txn, org, actor, change).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Changes the member's password after checking the current one, ends every sign-in, and
@@ -112,6 +146,7 @@ pub async fn change_password(
     user: UserId,
     current: String,
     new: String,
+    meta: RequestMeta,
 ) -> ApiResult<Session> {
     password::validate(&new).map_err(|_| {
         ApiError::invalid(
@@ -134,6 +169,8 @@ pub async fn change_password(
     let member = active.update(&txn).await?;
     refresh::revoke_all_of_user(&txn, user).await?;
     let refresh = refresh::start_family(&txn, &member).await?;
+    let change = user_change("auth.change_password", &member, json!({}));
+    audit::service::record(&txn, org, &Actor::user(&member, meta), change).await?;
     txn.commit().await?;
     session_for(state, member, refresh)
 }

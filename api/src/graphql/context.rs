@@ -2,6 +2,7 @@
 
 use async_graphql::Context;
 
+use crate::audit::{Actor, RequestMeta};
 use crate::auth::{Viewer, roles};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -37,6 +38,16 @@ impl ContextExt for Context<'_> {
     fn authorize_optional(&self, operation: &'static str) -> ApiResult<Option<Viewer>> {
         roles::authorize(self.data_opt::<Viewer>().copied(), operation)
     }
+}
+
+/// Where the current request came from (empty outside HTTP, e.g. in subscriptions).
+pub fn request_meta(ctx: &Context<'_>) -> RequestMeta {
+    ctx.data_opt::<RequestMeta>().cloned().unwrap_or_default()
+}
+
+/// The caller as the audit log records them.
+pub async fn audit_actor(ctx: &Context<'_>, viewer: &Viewer) -> ApiResult<Actor> {
+    Actor::of(ctx.state()?, viewer, request_meta(ctx)).await
 }
 
 /// Parses a GraphQL `ID` into a typed id, naming the argument on failure.

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
+use crate::audit::RequestMeta;
 use crate::auth::viewer::{admit, authenticate_header};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -105,6 +106,7 @@ async fn prepare(
         }
         request => request,
     };
+    let request = request.data(RequestMeta::from_http(headers, client));
     Ok(match viewer {
         Some(viewer) => request.data(viewer),
         None => request,

@@ -12,12 +12,13 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::activities::graphql::{ActivityMutation, ActivityQuery, ActivitySubscription};
 use crate::agents::graphql::{AgentMutation, AgentQuery};
+use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AuthQuery, AgentQuery, ActivityQuery);
+pub struct Query(AuthQuery, AgentQuery, ActivityQuery, AuditQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(AuthMutation, AgentMutation, ActivityMutation);

@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::MethodRouter;
 
+use crate::audit::RequestMeta;
 use crate::auth::roles;
 use crate::auth::viewer::{Authenticated, admit};
 use crate::error::ApiResult;
@@ -45,10 +46,14 @@ impl RestRoute {
 
 /// Every REST route of every feature.
 pub fn routes() -> Vec<RestRoute> {
-    [crate::auth::rest::routes(), crate::agents::rest::routes()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        crate::auth::rest::routes(),
+        crate::agents::rest::routes(),
+        crate::audit::rest::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The `/api/v1` router: each route behind its matrix entry.
@@ -80,6 +85,8 @@ async fn authorize(
         .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
     let viewer = admit(&state, request.headers(), address).await?;
     let viewer = roles::authorize(viewer, operation)?;
+    let meta = RequestMeta::from_http(request.headers(), address);
     request.extensions_mut().insert(Authenticated(viewer));
+    request.extensions_mut().insert(meta);
     Ok(next.run(request).await)
 }

@@ -113,6 +113,7 @@ fn every_id_taking_operation_has_a_cross_org_check() {
 const CROSS_ORG_CHECKS: &[&str] = &[
     "Query.agent",
     "Query.activities",
+    "Query.auditLog",
     "Mutation.updateAgent",
     "Mutation.revokeApiKey",
     "Mutation.rotateApiKey",
@@ -219,6 +220,16 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
         data,
         json!({ "agent": null, "activities": { "nodes": [] } })
     );
+
+    // Query.auditLog: Bob's agent as the target finds nothing in Alice's log.
+    let data = app
+        .graphql_ok(
+            Some(&alice.token),
+            "query($id: ID!) { auditLog(targetId: $id) { nodes { id } } }",
+            json!({ "id": bobs_agent }),
+        )
+        .await;
+    assert_eq!(data["auditLog"]["nodes"], json!([]));
 
     // Mutation.updateAgent
     let answer = app

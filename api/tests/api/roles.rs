@@ -88,6 +88,9 @@ fn sample(operation: &str, agent: &str) -> Sample {
         ),
         "Query.activities" => gql("{ activities { nodes { id } } }", json!({})),
         "Query.apiKeys" => gql("{ apiKeys { nodes { id } } }", json!({})),
+        "Query.auditLog" => gql("{ auditLog { nodes { id } } }", json!({})),
+        "Query.verifyAuditChain" => gql("{ verifyAuditChain { ok } }", json!({})),
+        "GET /api/v1/audit" => Sample::Rest("GET", "/api/v1/audit".into(), Value::Null),
         "Mutation.rotateApiKey" => gql(
             "mutation($id: ID!) { rotateApiKey(id: $id) { secret } }",
             json!({ "id": missing }),
