@@ -1,8 +1,6 @@
 //! Sign-up, log-in, roles and API keys, end to end.
 
-use entity::{AuthProvider, Role, UserId, user};
-use humanaios::auth::password;
-use sea_orm::{ActiveModelTrait as _, Set};
+use entity::Role;
 use serde_json::json;
 
 use crate::helpers::{Backend, activity, error_code, spawn_app};
@@ -164,41 +162,7 @@ async fn a_viewer_reads_but_cannot_change_anything(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.sign_up().await;
     let agent_id = app.create_agent(&admin.token, "watched").await;
-    let org_id = app
-        .graphql_ok(
-            Some(&admin.token),
-            "{ viewer { organization { id } } }",
-            json!({}),
-        )
-        .await["viewer"]["organization"]["id"]
-        .as_str()
-        .unwrap()
-        .parse::<uuid::Uuid>()
-        .unwrap();
-    user::ActiveModel {
-        id: Set(UserId::new().0),
-        org_id: Set(org_id),
-        email: Set("viewer@example.com".to_owned()),
-        password_hash: Set(Some(
-            password::hash("viewer password 1".into()).await.unwrap(),
-        )),
-        role: Set(Role::Viewer),
-        auth_provider: Set(AuthProvider::Email),
-        created_at: Set(chrono::Utc::now()),
-    }
-    .insert(&app.state.db)
-    .await
-    .unwrap();
-    let viewer = app
-        .graphql_ok(
-            None,
-            "mutation { logIn(input: { email: \"viewer@example.com\", password: \"viewer password 1\" }) { accessToken } }",
-            json!({}),
-        )
-        .await["logIn"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let viewer = app.add_member(&admin.token, Role::Viewer).await;
 
     let data = app
         .graphql_ok(

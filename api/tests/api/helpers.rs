@@ -147,6 +147,53 @@ impl TestApp {
         }
     }
 
+    /// Adds a member with `role` to the organization of `admin_token` (straight into the
+    /// database, until invitations exist) and returns their access token.
+    pub async fn add_member(&self, admin_token: &str, role: entity::Role) -> String {
+        use sea_orm::{ActiveModelTrait as _, Set};
+        let org_id: Uuid = self
+            .graphql_ok(
+                Some(admin_token),
+                "{ viewer { organization { id } } }",
+                json!({}),
+            )
+            .await["viewer"]["organization"]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let email = format!(
+            "{}-{}@example.com",
+            role.storage_name(),
+            Uuid::now_v7().simple()
+        );
+        let password = "member password 1";
+        entity::user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            org_id: Set(org_id),
+            email: Set(email.clone()),
+            password_hash: Set(Some(
+                humanaios::auth::password::hash(password.into())
+                    .await
+                    .unwrap(),
+            )),
+            role: Set(role),
+            auth_provider: Set(entity::AuthProvider::Email),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(&self.state.db)
+        .await
+        .unwrap();
+        let data = self
+            .graphql_ok(
+                None,
+                "mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }",
+                json!({ "i": { "email": email, "password": password } }),
+            )
+            .await;
+        data["logIn"]["accessToken"].as_str().unwrap().to_owned()
+    }
+
     /// Registers an agent and returns its id.
     pub async fn create_agent(&self, token: &str, name: &str) -> String {
         let data = self

@@ -5,14 +5,11 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
-use entity::{ApiKeyScope, AuthProvider, Role, UserId, user};
+use entity::{ApiKeyScope, Role};
 use futures_util::{SinkExt as _, StreamExt as _};
-use humanaios::auth::password;
 use humanaios::auth::roles::{Allowed, MATRIX};
-use sea_orm::{ActiveModelTrait as _, Set};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use uuid::Uuid;
 
 use crate::helpers::{Backend, TestApp, activity, spawn_app};
@@ -217,14 +214,7 @@ async fn call(app: &TestApp, credential: Option<&str>, sample: Sample) -> bool {
 /// Subscribes and reports whether the server refused: a refusal is an error at once; an
 /// allowed subscription stays open and quiet.
 async fn subscribe_is_allowed(app: &TestApp, credential: Option<&str>, query: &str) -> bool {
-    let mut request = format!("ws://{}/graphql/ws", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut ws = crate::subscriptions::connect(app).await;
     let payload = match credential {
         Some(c) => json!({ "authorization": format!("Bearer {c}") }),
         None => json!({}),
@@ -259,36 +249,6 @@ async fn subscribe_is_allowed(app: &TestApp, credential: Option<&str>, query: &s
     }
 }
 
-async fn member(app: &TestApp, org_id: Uuid, role: Role) -> String {
-    let email = format!(
-        "{}-{}@example.com",
-        role.storage_name(),
-        Uuid::now_v7().simple()
-    );
-    user::ActiveModel {
-        id: Set(UserId::new().0),
-        org_id: Set(org_id),
-        email: Set(email.clone()),
-        password_hash: Set(Some(
-            password::hash("member password 1".into()).await.unwrap(),
-        )),
-        role: Set(role),
-        auth_provider: Set(AuthProvider::Email),
-        created_at: Set(chrono::Utc::now()),
-    }
-    .insert(&app.state.db)
-    .await
-    .unwrap();
-    let data = app
-        .graphql_ok(
-            None,
-            "mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }",
-            json!({ "i": { "email": email, "password": "member password 1" } }),
-        )
-        .await;
-    data["logIn"]["accessToken"].as_str().unwrap().to_owned()
-}
-
 async fn every_entry_answers_each_kind_of_caller_as_the_matrix_says(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.sign_up().await;
@@ -307,19 +267,8 @@ async fn every_entry_answers_each_kind_of_caller_as_the_matrix_says(backend: Bac
             data["createApiKey"]["secret"].as_str().unwrap().to_owned(),
         ));
     }
-    let org_id: Uuid = app
-        .graphql_ok(
-            Some(&admin.token),
-            "{ viewer { organization { id } } }",
-            json!({}),
-        )
-        .await["viewer"]["organization"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let operator = member(&app, org_id, Role::Operator).await;
-    let viewer = member(&app, org_id, Role::Viewer).await;
+    let operator = app.add_member(&admin.token, Role::Operator).await;
+    let viewer = app.add_member(&admin.token, Role::Viewer).await;
     let mut callers = vec![
         (Caller::Anonymous, None),
         (Caller::Member(Role::Viewer), Some(viewer.as_str())),

@@ -151,7 +151,7 @@ async fn an_invalid_token_closes_the_connection(backend: Backend) {
     assert_eq!(closed.as_deref(), Some("access token is invalid"));
 }
 
-async fn connect(app: &TestApp) -> Socket {
+pub(crate) async fn connect(app: &TestApp) -> Socket {
     let mut request = format!("ws://{}/graphql/ws", app.addr)
         .into_client_request()
         .unwrap();
