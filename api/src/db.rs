@@ -5,8 +5,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait as _};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait as _,
+    ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait as _, QuerySelect as _, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait as _,
 };
 
 use crate::config::Config;
@@ -65,6 +66,19 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// Serializes writers that must see each other per organization (the audit chain, the
+/// last-admin rule): on PostgreSQL by locking the organization's row until commit; SQLite
+/// write transactions are serialized already ([`begin_write`]).
+pub async fn lock_org(txn: &DatabaseTransaction, org: entity::OrgId) -> Result<(), sea_orm::DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        entity::organization::Entity::find_by_id(org.0)
+            .lock_exclusive()
+            .one(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`

@@ -17,6 +17,8 @@ pub mod audit_log;
 #[cfg(feature = "db")]
 pub mod human_task;
 #[cfg(feature = "db")]
+pub mod invitation;
+#[cfg(feature = "db")]
 pub mod organization;
 #[cfg(feature = "db")]
 pub mod refresh_token;

@@ -2,10 +2,10 @@
 //! here (or anywhere) that updates or deletes a record.
 
 use chrono::{DateTime, Utc};
-use entity::{OrgId, audit_log, organization, user};
+use entity::{OrgId, audit_log, user};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbBackend,
-    EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, DatabaseTransaction, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -102,19 +102,13 @@ pub struct Change {
 /// Appends `change` to `org`'s chain. Call it inside the transaction that makes the change,
 /// so both commit or neither does.
 pub async fn record(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     org: OrgId,
     actor: &Actor,
     change: Change,
 ) -> ApiResult<()> {
-    // Appends to one chain must not interleave. SQLite write transactions are already
-    // serialized (BEGIN IMMEDIATE); on PostgreSQL the organization's row is the lock.
-    if txn.get_database_backend() == DbBackend::Postgres {
-        organization::Entity::find_by_id(org.0)
-            .lock_exclusive()
-            .one(txn)
-            .await?;
-    }
+    // Appends to one chain must not interleave.
+    crate::db::lock_org(txn, org).await?;
     let last = audit_log::Entity::find()
         .filter(audit_log::Column::OrgId.eq(org.0))
         .order_by_desc(audit_log::Column::Seq)

@@ -72,7 +72,7 @@ pub async fn sign_up(state: &AppState, input: SignUp, meta: RequestMeta) -> ApiR
     let change = user_change("auth.sign_up", &user, json!({ "organization": org.name }));
     audit::service::record(&txn, org.id.into(), &Actor::user(&user, meta), change).await?;
     txn.commit().await?;
-    session_for(state, user, refresh)
+    open_session(state, user, refresh)
 }
 
 /// An audit entry about a member's own account.
@@ -108,13 +108,13 @@ pub async fn log_in(
     let change = user_change("auth.sign_in", &user, json!({ "method": "password" }));
     audit::service::record(&txn, user.org_id.into(), &Actor::user(&user, meta), change).await?;
     txn.commit().await?;
-    session_for(state, user, refresh)
+    open_session(state, user, refresh)
 }
 
 /// Exchanges a refresh token for a new session of the same sign-in.
 pub async fn refresh_session(state: &AppState, refresh_token: &str) -> ApiResult<Session> {
     let (user, refresh) = refresh::rotate(state, refresh_token).await?;
-    session_for(state, user, refresh)
+    open_session(state, user, refresh)
 }
 
 /// Ends the sign-in a refresh token belongs to.
@@ -172,7 +172,7 @@ pub async fn change_password(
     let change = user_change("auth.change_password", &member, json!({}));
     audit::service::record(&txn, org, &Actor::user(&member, meta), change).await?;
     txn.commit().await?;
-    session_for(state, member, refresh)
+    open_session(state, member, refresh)
 }
 
 /// The member a token was issued to, in the caller's organization.
@@ -184,7 +184,8 @@ pub async fn find_user(state: &AppState, org: OrgId, id: UserId) -> ApiResult<us
         .ok_or(ApiError::NotFound("user"))
 }
 
-fn session_for(
+/// A session for `user` from a refresh token already issued to them.
+pub fn open_session(
     state: &AppState,
     user: user::Model,
     refresh: refresh::IssuedRefresh,
@@ -201,7 +202,8 @@ fn session_for(
     })
 }
 
-fn email_taken() -> ApiError {
+/// The conflict of an email that already has an account.
+pub fn email_taken() -> ApiError {
     ApiError::Conflict {
         code: "EMAIL_TAKEN",
         message: "an account with this email already exists".to_owned(),

@@ -7,7 +7,8 @@ use std::net::IpAddr;
 
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use entity::{ApiKeyId, ApiKeyScope, OrgId, Role, UserId};
+use entity::{ApiKeyId, ApiKeyScope, OrgId, Role, UserId, user};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
 use crate::error::{ApiError, ApiResult};
 use crate::limits::RateKey;
@@ -63,11 +64,20 @@ pub async fn authenticate_bearer(state: &AppState, credential: &str) -> ApiResul
         });
     }
     let claims: jwt::Claims = state.tokens.verify(credential)?;
+    // The token proves who signed in; the member's current row says whether they still
+    // belong and with which role, so a removal or demotion takes effect at once.
+    let member = user::Entity::find_by_id(claims.sub.0)
+        .filter(user::Column::OrgId.eq(claims.org.0))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::Unauthenticated(
+            "this account is no longer a member",
+        ))?;
     Ok(Viewer {
         org_id: claims.org,
         principal: Principal::User {
             id: claims.sub,
-            role: claims.role,
+            role: member.role,
         },
     })
 }

@@ -15,13 +15,25 @@ use crate::agents::graphql::{AgentMutation, AgentQuery};
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
+use crate::orgs::graphql::{MemberMutation, MemberQuery};
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AuthQuery, AgentQuery, ActivityQuery, AuditQuery);
+pub struct Query(
+    AuthQuery,
+    MemberQuery,
+    AgentQuery,
+    ActivityQuery,
+    AuditQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, AgentMutation, ActivityMutation);
+pub struct Mutation(
+    AuthMutation,
+    MemberMutation,
+    AgentMutation,
+    ActivityMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(ActivitySubscription);

@@ -1,4 +1,5 @@
 //! Organizations: the tenant every record belongs to.
 
 pub mod graphql;
+pub mod members;
 pub mod service;

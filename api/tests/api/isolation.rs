@@ -116,6 +116,9 @@ const CROSS_ORG_CHECKS: &[&str] = &[
     "Query.auditLog",
     "Mutation.updateAgent",
     "Mutation.revokeApiKey",
+    "Mutation.revokeInvitation",
+    "Mutation.updateMemberRole",
+    "Mutation.removeMember",
     "Mutation.rotateApiKey",
     "Mutation.recordActivities",
     "Subscription.activityFeed",
@@ -250,6 +253,48 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
         )
         .await;
     assert_eq!(error_code(&answer), "NOT_FOUND");
+
+    // Members and invitations: Bob's member and invitation are out of Alice's reach.
+    let bobs_user = app
+        .graphql_ok(Some(&bob.token), "{ viewer { user { id } } }", json!({}))
+        .await["viewer"]["user"]["id"]
+        .clone();
+    let bobs_invitation = app
+        .graphql_ok(
+            Some(&bob.token),
+            "mutation { inviteMember(input: { email: \"carol@example.com\", role: OPERATOR }) { invitation { id } } }",
+            json!({}),
+        )
+        .await["inviteMember"]["invitation"]["id"]
+        .clone();
+    for (mutation, id) in [
+        (
+            "mutation($id: ID!) { updateMemberRole(userId: $id, role: VIEWER) { id } }",
+            &bobs_user,
+        ),
+        (
+            "mutation($id: ID!) { removeMember(userId: $id) }",
+            &bobs_user,
+        ),
+        (
+            "mutation($id: ID!) { revokeInvitation(id: $id) { id } }",
+            &bobs_invitation,
+        ),
+    ] {
+        let answer = app
+            .graphql(Some(&alice.token), mutation, json!({ "id": id }))
+            .await;
+        assert_eq!(error_code(&answer), "NOT_FOUND", "{mutation}");
+    }
+    let data = app
+        .graphql_ok(
+            Some(&bob.token),
+            "{ viewer { role } invitations { nodes { revokedAt } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["viewer"]["role"], "ADMIN");
+    assert!(data["invitations"]["nodes"][0]["revokedAt"].is_null());
 
     // Mutation.rotateApiKey
     let answer = app

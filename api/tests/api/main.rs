@@ -14,6 +14,7 @@ mod demo;
 mod hardening;
 mod introspection;
 mod isolation;
+mod members;
 mod probes;
 mod project_files;
 mod rate_limits;

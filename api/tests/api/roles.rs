@@ -86,6 +86,28 @@ fn sample(operation: &str, agent: &str) -> Sample {
         "Query.activities" => gql("{ activities { nodes { id } } }", json!({})),
         "Query.apiKeys" => gql("{ apiKeys { nodes { id } } }", json!({})),
         "Query.auditLog" => gql("{ auditLog { nodes { id } } }", json!({})),
+        "Query.members" => gql("{ members { nodes { id } } }", json!({})),
+        "Query.invitations" => gql("{ invitations { nodes { id } } }", json!({})),
+        "Mutation.inviteMember" => gql(
+            "mutation($e: String!) { inviteMember(input: { email: $e, role: VIEWER }) { token } }",
+            json!({ "e": format!("{unique}@example.com") }),
+        ),
+        "Mutation.acceptInvitation" => gql(
+            "mutation { acceptInvitation(input: { token: \"hinv_x\", password: \"a long enough password\" }) { accessToken } }",
+            json!({}),
+        ),
+        "Mutation.revokeInvitation" => gql(
+            "mutation($id: ID!) { revokeInvitation(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.updateMemberRole" => gql(
+            "mutation($id: ID!) { updateMemberRole(userId: $id, role: VIEWER) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.removeMember" => gql(
+            "mutation($id: ID!) { removeMember(userId: $id) }",
+            json!({ "id": missing }),
+        ),
         "Query.verifyAuditChain" => gql("{ verifyAuditChain { ok } }", json!({})),
         "GET /api/v1/audit" => Sample::Rest("GET", "/api/v1/audit".into(), Value::Null),
         "Mutation.rotateApiKey" => gql(
