@@ -69,7 +69,31 @@ struct ListParams {
 
 /// The audit routes (below `/api/v1`).
 pub fn routes() -> Vec<RestRoute> {
-    vec![RestRoute::new("GET", "/audit", get(list))]
+    vec![
+        RestRoute::new("GET", "/audit", get(list)),
+        RestRoute::new("GET", "/audit/verify", get(verify)),
+    ]
+}
+
+/// The result of checking the audit chain.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationBody {
+    pub ok: bool,
+    pub checked: u64,
+    pub first_broken: Option<AuditEntryBody>,
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+) -> ApiResult<axum::Json<VerificationBody>> {
+    let result = service::verify(&state, viewer.org_id).await?;
+    Ok(axum::Json(VerificationBody {
+        ok: result.first_broken.is_none(),
+        checked: result.checked,
+        first_broken: result.first_broken.map(Into::into),
+    }))
 }
 
 async fn list(

@@ -184,7 +184,7 @@ pub struct CreateApiKeyInput {
 }
 
 /// Default grace period of a rotated key: one day.
-const DEFAULT_ROTATION_GRACE_SECONDS: i32 = 86_400;
+pub const DEFAULT_ROTATION_GRACE_SECONDS: i32 = 86_400;
 
 #[derive(Default)]
 pub struct AuthQuery;

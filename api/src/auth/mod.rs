@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod graphql;
 pub mod jwt;
+pub mod keys_rest;
 pub mod password;
 pub mod refresh;
 pub mod rest;

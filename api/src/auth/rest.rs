@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use entity::{AuthProvider, Role, UserId, user};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::RequestMeta;
+use crate::audit::{Actor, RequestMeta};
+use crate::auth::viewer::RequireViewer;
 use crate::error::ApiResult;
 use crate::http::extract::ApiJson;
 use crate::http::rest::RestRoute;
@@ -93,6 +94,8 @@ pub fn routes() -> Vec<RestRoute> {
         RestRoute::new("POST", "/auth/login", post(log_in)),
         RestRoute::new("POST", "/auth/refresh", post(refresh)),
         RestRoute::new("POST", "/auth/logout", post(log_out)),
+        RestRoute::new("POST", "/auth/logout-everywhere", post(log_out_everywhere)),
+        RestRoute::new("POST", "/auth/password", post(change_password)),
     ]
 }
 
@@ -124,6 +127,43 @@ async fn refresh(
     ApiJson(body): ApiJson<RefreshBody>,
 ) -> ApiResult<axum::Json<SessionBody>> {
     let session = service::refresh_session(&state, &body.refresh_token).await?;
+    Ok(axum::Json(session.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+async fn log_out_everywhere(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    Extension(meta): Extension<RequestMeta>,
+) -> ApiResult<StatusCode> {
+    let user = viewer.user_id("POST /api/v1/auth/logout-everywhere")?;
+    let actor = Actor::of(&state, &viewer, meta).await?;
+    service::log_out_everywhere(&state, &actor, viewer.org_id, user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    Extension(meta): Extension<RequestMeta>,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult<axum::Json<SessionBody>> {
+    let user = viewer.user_id("POST /api/v1/auth/password")?;
+    let session = service::change_password(
+        &state,
+        viewer.org_id,
+        user,
+        body.current_password,
+        body.new_password,
+        meta,
+    )
+    .await?;
     Ok(axum::Json(session.into()))
 }
 

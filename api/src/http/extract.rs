@@ -56,6 +56,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// The query parameters of a REST list that filters nothing.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    pub first: Option<i64>,
+    pub after: Option<String>,
+}
+
 /// `{"items": [...], "pageInfo": {...}}`, the body of every REST list.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -48,6 +48,8 @@ impl RestRoute {
 pub fn routes() -> Vec<RestRoute> {
     [
         crate::auth::rest::routes(),
+        crate::auth::keys_rest::routes(),
+        crate::orgs::rest::routes(),
         crate::agents::rest::routes(),
         crate::audit::rest::routes(),
     ]

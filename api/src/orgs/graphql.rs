@@ -1,6 +1,6 @@
 //! The GraphQL face of organizations, their members and invitations.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{Plan, Role, UserId, invitation, organization};
 
@@ -30,9 +30,23 @@ impl Organization {
         self.0.plan
     }
 
+    /// Free-form organization settings (a JSON object).
+    async fn settings(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.settings)
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+}
+
+/// Changes to the organization; absent fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    pub name: Option<String>,
+    pub plan: Option<Plan>,
+    /// Replaces the settings (a JSON object).
+    pub settings: Option<Json<serde_json::Value>>,
 }
 
 /// An invitation to join the organization.
@@ -182,6 +196,24 @@ impl MemberMutation {
         members::revoke_invitation(ctx.state()?, viewer.org_id, &actor, id)
             .await
             .map(Invitation)
+    }
+
+    /// Renames the organization, changes its plan or replaces its settings (admins).
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> ApiResult<Organization> {
+        let viewer = ctx.authorize("Mutation.updateOrganization")?;
+        let actor = audit_actor(ctx, &viewer).await?;
+        let patch = super::service::OrganizationPatch {
+            name: input.name,
+            plan: input.plan,
+            settings: input.settings.map(|s| s.0),
+        };
+        super::service::update(ctx.state()?, viewer.org_id, &actor, patch)
+            .await
+            .map(Organization)
     }
 
     /// Gives a member another role; the last admin cannot be demoted (admins).

@@ -2,4 +2,5 @@
 
 pub mod graphql;
 pub mod members;
+pub mod rest;
 pub mod service;

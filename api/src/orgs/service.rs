@@ -1,7 +1,10 @@
-//! Reading organizations.
+//! Reading and changing the organization itself.
 
 use entity::{OrgId, organization};
-use sea_orm::EntityTrait as _;
+use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set};
+use serde_json::json;
+
+use crate::audit::{self, Actor, Change};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -12,4 +15,66 @@ pub async fn get(state: &AppState, id: OrgId) -> ApiResult<organization::Model> 
         .one(&state.db)
         .await?
         .ok_or(ApiError::NotFound("organization"))
+}
+
+/// Changes to the organization; absent fields stay as they are.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub plan: Option<entity::Plan>,
+    pub settings: Option<serde_json::Value>,
+}
+
+/// Renames the organization, changes its plan or replaces its settings (a JSON object).
+/// Audited with the fields that changed.
+pub async fn update(
+    state: &AppState,
+    org: OrgId,
+    actor: &Actor,
+    patch: OrganizationPatch,
+) -> ApiResult<organization::Model> {
+    let current = get(state, org).await?;
+    let mut before = serde_json::Map::new();
+    let mut after = serde_json::Map::new();
+    let mut active: organization::ActiveModel = current.clone().into();
+    if let Some(name) = patch.name {
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
+        }
+        if name != current.name {
+            before.insert("name".into(), json!(current.name));
+            after.insert("name".into(), json!(name));
+        }
+        active.name = Set(name);
+    }
+    if let Some(plan) = patch.plan {
+        if plan != current.plan {
+            before.insert("plan".into(), json!(current.plan));
+            after.insert("plan".into(), json!(plan));
+        }
+        active.plan = Set(plan);
+    }
+    if let Some(settings) = patch.settings {
+        if !settings.is_object() {
+            return Err(ApiError::invalid("settings", "must be a JSON object"));
+        }
+        if settings != current.settings {
+            before.insert("settings".into(), current.settings.clone());
+            after.insert("settings".into(), settings.clone());
+        }
+        active.settings = Set(settings);
+    }
+    let txn = crate::db::begin_write(&state.db).await?;
+    let updated = active.update(&txn).await?;
+    let change = Change {
+        action: "organization.update",
+        target_type: "organization",
+        target_id: Some(updated.id),
+        summary: json!({ "before": before, "after": after }),
+    };
+    audit::service::record(&txn, org, actor, change).await?;
+    txn.commit().await?;
+    Ok(updated)
 }

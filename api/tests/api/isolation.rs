@@ -124,6 +124,11 @@ const CROSS_ORG_CHECKS: &[&str] = &[
     "Subscription.activityFeed",
     "GET /api/v1/agents/{id}",
     "GET /api/v1/agents/{id}/activities",
+    "POST /api/v1/api-keys/{id}/rotate",
+    "POST /api/v1/api-keys/{id}/revoke",
+    "PATCH /api/v1/members/{id}",
+    "DELETE /api/v1/members/{id}",
+    "POST /api/v1/invitations/{id}/revoke",
 ];
 
 /// Root fields of the schema with an `ID` argument, directly or inside an input object.
@@ -323,6 +328,48 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
             (404, Some("NOT_FOUND")),
             "{path}"
         );
+    }
+    let bobs_user_id = bobs_user.as_str().unwrap();
+    let bobs_invitation_id = bobs_invitation.as_str().unwrap();
+    for (method, path, body) in [
+        (
+            "POST",
+            format!("/api/v1/api-keys/{bobs_key_id}/rotate"),
+            json!({ "graceSeconds": 0 }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/api-keys/{bobs_key_id}/revoke"),
+            serde_json::Value::Null,
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/members/{bobs_user_id}"),
+            json!({ "role": "VIEWER" }),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/members/{bobs_user_id}"),
+            serde_json::Value::Null,
+        ),
+        (
+            "POST",
+            format!("/api/v1/invitations/{bobs_invitation_id}/revoke"),
+            serde_json::Value::Null,
+        ),
+    ] {
+        let mut request = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(&path),
+            )
+            .bearer_auth(&alice.token);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 404, "{method} {path}");
     }
 
     // Subscription.activityFeed: Alice asks for Bob's agent (and her own, to prove the feed

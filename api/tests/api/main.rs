@@ -18,6 +18,7 @@ mod members;
 mod probes;
 mod project_files;
 mod rate_limits;
+mod rest_parity;
 mod roles;
 mod sessions;
 mod subscriptions;

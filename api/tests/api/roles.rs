@@ -174,6 +174,66 @@ fn sample(operation: &str, agent: &str) -> Sample {
             json!({ "refreshToken": "hrt_x" }),
         ),
         "GET /api/v1/agents" => Sample::Rest("GET", "/api/v1/agents".into(), Value::Null),
+        "POST /api/v1/auth/logout-everywhere" => {
+            Sample::Rest("POST", "/api/v1/auth/logout-everywhere".into(), Value::Null)
+        }
+        "POST /api/v1/auth/password" => Sample::Rest(
+            "POST",
+            "/api/v1/auth/password".into(),
+            json!({ "currentPassword": "not the password", "newPassword": "another long password" }),
+        ),
+        "GET /api/v1/api-keys" => Sample::Rest("GET", "/api/v1/api-keys".into(), Value::Null),
+        "POST /api/v1/api-keys" => {
+            Sample::Rest("POST", "/api/v1/api-keys".into(), json!({ "name": "k" }))
+        }
+        "POST /api/v1/api-keys/{id}/rotate" => Sample::Rest(
+            "POST",
+            format!("/api/v1/api-keys/{missing}/rotate"),
+            json!({}),
+        ),
+        "POST /api/v1/api-keys/{id}/revoke" => Sample::Rest(
+            "POST",
+            format!("/api/v1/api-keys/{missing}/revoke"),
+            Value::Null,
+        ),
+        "GET /api/v1/organization" => {
+            Sample::Rest("GET", "/api/v1/organization".into(), Value::Null)
+        }
+        "PATCH /api/v1/organization" => {
+            Sample::Rest("PATCH", "/api/v1/organization".into(), json!({}))
+        }
+        "GET /api/v1/members" => Sample::Rest("GET", "/api/v1/members".into(), Value::Null),
+        "PATCH /api/v1/members/{id}" => Sample::Rest(
+            "PATCH",
+            format!("/api/v1/members/{missing}"),
+            json!({ "role": "VIEWER" }),
+        ),
+        "DELETE /api/v1/members/{id}" => {
+            Sample::Rest("DELETE", format!("/api/v1/members/{missing}"), Value::Null)
+        }
+        "GET /api/v1/invitations" => Sample::Rest("GET", "/api/v1/invitations".into(), Value::Null),
+        "POST /api/v1/invitations" => Sample::Rest(
+            "POST",
+            "/api/v1/invitations".into(),
+            json!({ "email": format!("{unique}@example.com"), "role": "VIEWER" }),
+        ),
+        "POST /api/v1/invitations/accept" => Sample::Rest(
+            "POST",
+            "/api/v1/invitations/accept".into(),
+            json!({ "token": "hinv_x", "password": "a long enough password" }),
+        ),
+        "POST /api/v1/invitations/{id}/revoke" => Sample::Rest(
+            "POST",
+            format!("/api/v1/invitations/{missing}/revoke"),
+            Value::Null,
+        ),
+        "GET /api/v1/audit/verify" => {
+            Sample::Rest("GET", "/api/v1/audit/verify".into(), Value::Null)
+        }
+        "Mutation.updateOrganization" => gql(
+            "mutation { updateOrganization(input: {}) { id } }",
+            json!({}),
+        ),
         "POST /api/v1/agents" => Sample::Rest(
             "POST",
             "/api/v1/agents".into(),
@@ -213,10 +273,11 @@ async fn call(app: &TestApp, credential: Option<&str>, sample: Sample) -> bool {
             )
         }
         Sample::Rest(method, path, body) => {
-            let mut request = match method {
-                "GET" => app.client.get(app.url(&path)),
-                _ => app.client.post(app.url(&path)).json(&body),
-            };
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let mut request = app.client.request(method.clone(), app.url(&path));
+            if !body.is_null() {
+                request = request.json(&body);
+            }
             if let Some(credential) = credential {
                 request = request.bearer_auth(credential);
             }
@@ -224,6 +285,7 @@ async fn call(app: &TestApp, credential: Option<&str>, sample: Sample) -> bool {
             let status = response.status().as_u16();
             let body: Value = response.json().await.unwrap_or(Value::Null);
             assert_ne!(status, 500, "{method} {path}: {body}");
+            assert_ne!(status, 405, "{method} {path} is routed");
             !is_refusal(
                 body["error"]["code"].as_str().unwrap_or_default(),
                 body["error"]["message"].as_str().unwrap_or_default(),
