@@ -258,7 +258,7 @@ impl AuthMutation {
     /// Ends the sign-in the refresh token belongs to. Always `true`, also for unknown tokens.
     async fn log_out(&self, ctx: &Context<'_>, refresh_token: String) -> ApiResult<bool> {
         ctx.authorize_optional("Mutation.logOut")?;
-        service::log_out(ctx.state()?, &refresh_token).await?;
+        service::log_out(ctx.state()?, &refresh_token, request_meta(ctx)).await?;
         Ok(true)
     }
 

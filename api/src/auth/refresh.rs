@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{UserId, refresh_token, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    Set,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseTransaction,
+    EntityTrait as _, QueryFilter as _, Set,
 };
 use uuid::Uuid;
 
@@ -104,23 +104,28 @@ pub async fn rotate(state: &AppState, token: &str) -> ApiResult<(user::Model, Is
     Ok((user, issued))
 }
 
-/// Ends the sign-in `token` belongs to (log out). Unknown tokens are ignored, so logging out
+/// Ends the sign-in `token` belongs to (log out), and returns the member whose sign-in it
+/// was, if it was still live. Unknown or already revoked tokens are ignored, so logging out
 /// twice is harmless.
-pub async fn revoke_family_of(state: &AppState, token: &str) -> ApiResult<()> {
-    let family = refresh_token::Entity::find()
+pub async fn revoke_family_of(
+    txn: &DatabaseTransaction,
+    token: &str,
+) -> ApiResult<Option<user::Model>> {
+    let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(sha256_hex(token)))
-        .one(&state.db)
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .one(txn)
         .await?
-        .map(|row| row.family_id);
-    if let Some(family) = family {
-        revoke_where(
-            &state.db,
-            refresh_token::Column::FamilyId.eq(family),
-            crate::time::now(),
-        )
-        .await?;
-    }
-    Ok(())
+    else {
+        return Ok(None);
+    };
+    revoke_where(
+        txn,
+        refresh_token::Column::FamilyId.eq(row.family_id),
+        crate::time::now(),
+    )
+    .await?;
+    Ok(user::Entity::find_by_id(row.user_id).one(txn).await?)
 }
 
 /// Ends every sign-in of `user` (log out everywhere, password change).

@@ -169,8 +169,9 @@ async fn change_password(
 
 async fn log_out(
     State(state): State<AppState>,
+    Extension(meta): Extension<RequestMeta>,
     ApiJson(body): ApiJson<RefreshBody>,
 ) -> ApiResult<StatusCode> {
-    service::log_out(&state, &body.refresh_token).await?;
+    service::log_out(&state, &body.refresh_token, meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }

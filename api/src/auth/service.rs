@@ -118,8 +118,15 @@ pub async fn refresh_session(state: &AppState, refresh_token: &str) -> ApiResult
 }
 
 /// Ends the sign-in a refresh token belongs to.
-pub async fn log_out(state: &AppState, refresh_token: &str) -> ApiResult<()> {
-    refresh::revoke_family_of(state, refresh_token).await
+pub async fn log_out(state: &AppState, refresh_token: &str, meta: RequestMeta) -> ApiResult<()> {
+    let txn = crate::db::begin_write(&state.db).await?;
+    if let Some(member) = refresh::revoke_family_of(&txn, refresh_token).await? {
+        let change = user_change("auth.log_out", &member, json!({}));
+        let org = OrgId::from(member.org_id);
+        audit::service::record(&txn, org, &Actor::user(&member, meta), change).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Ends every sign-in of the member.

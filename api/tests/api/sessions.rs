@@ -109,6 +109,24 @@ async fn log_out_ends_one_sign_in_and_log_out_everywhere_ends_all(backend: Backe
         .await;
     assert_eq!(data["logOut"], true);
     assert_eq!(error_code(&refresh(&app, &one).await), "UNAUTHENTICATED");
+    // Logging out twice is harmless, and audited once.
+    app.graphql_ok(
+        None,
+        "mutation($t: String!) { logOut(refreshToken: $t) }",
+        json!({ "t": one }),
+    )
+    .await;
+    let log = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ auditLog(action: \"auth.log_out\") { nodes { actorLabel } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        log["auditLog"]["nodes"],
+        json!([{ "actorLabel": admin.email }])
+    );
     let two = refresh_token_of(&refresh(&app, &two).await, "refreshSession");
 
     let data = app
