@@ -34,6 +34,17 @@ pub const ENV_VARS: &[&str] = &[
     "HUMANAIOS_GRAPHQL_MAX_ALIASES",
     "HUMANAIOS_ENVIRONMENT",
     "HUMANAIOS_CORS_ORIGINS",
+    "HUMANAIOS_PUBLIC_URL",
+    "HUMANAIOS_OAUTH_GOOGLE_CLIENT_ID",
+    "HUMANAIOS_OAUTH_GOOGLE_CLIENT_SECRET",
+    "HUMANAIOS_OAUTH_GOOGLE_AUTH_URL",
+    "HUMANAIOS_OAUTH_GOOGLE_TOKEN_URL",
+    "HUMANAIOS_OAUTH_GOOGLE_USERINFO_URL",
+    "HUMANAIOS_OAUTH_GITHUB_CLIENT_ID",
+    "HUMANAIOS_OAUTH_GITHUB_CLIENT_SECRET",
+    "HUMANAIOS_OAUTH_GITHUB_AUTH_URL",
+    "HUMANAIOS_OAUTH_GITHUB_TOKEN_URL",
+    "HUMANAIOS_OAUTH_GITHUB_API_URL",
     "HUMANAIOS_DEMO",
 ];
 
@@ -101,6 +112,25 @@ pub struct Config {
     pub graphql_max_aliases: usize,
     /// `development` or `production`.
     pub environment: Environment,
+    /// The address users reach the server at; OAuth redirect URIs are built from it
+    /// (`{public_url}/api/v1/auth/oauth/{provider}/callback`), so it must match what is
+    /// registered with the provider exactly.
+    pub public_url: String,
+    /// Google sign-in; on when the client id is set.
+    pub oauth_google_client_id: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub oauth_google_client_secret: Option<SecretString>,
+    pub oauth_google_auth_url: String,
+    pub oauth_google_token_url: String,
+    pub oauth_google_userinfo_url: String,
+    /// GitHub sign-in; on when the client id is set.
+    pub oauth_github_client_id: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub oauth_github_client_secret: Option<SecretString>,
+    pub oauth_github_auth_url: String,
+    pub oauth_github_token_url: String,
+    /// GitHub's REST API (`/user/emails` is read from it).
+    pub oauth_github_api_url: String,
     /// Comma-separated origins (`https://app.example.com`) whose pages may call the API
     /// from a browser; empty: same-origin only.
     pub cors_origins: String,
@@ -130,6 +160,18 @@ impl Default for Config {
             graphql_max_aliases: 30,
             environment: Environment::Development,
             cors_origins: String::new(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            oauth_google_client_id: None,
+            oauth_google_client_secret: None,
+            oauth_google_auth_url: "https://accounts.google.com/o/oauth2/v2/auth".to_owned(),
+            oauth_google_token_url: "https://oauth2.googleapis.com/token".to_owned(),
+            oauth_google_userinfo_url: "https://openidconnect.googleapis.com/v1/userinfo"
+                .to_owned(),
+            oauth_github_client_id: None,
+            oauth_github_client_secret: None,
+            oauth_github_auth_url: "https://github.com/login/oauth/authorize".to_owned(),
+            oauth_github_token_url: "https://github.com/login/oauth/access_token".to_owned(),
+            oauth_github_api_url: "https://api.github.com".to_owned(),
             demo: false,
         }
     }

@@ -32,6 +32,7 @@ impl App {
     /// Connects and migrates the database, loads demo data when asked to and the database is
     /// empty, and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<App> {
+        install_tls_provider();
         http::metrics::install();
         for var in Config::unknown_env_vars() {
             tracing::warn!(%var, "unknown HUMANAIOS_* variable ignored (see .env.example)");
@@ -114,6 +115,13 @@ impl App {
         sweeper.abort();
         served
     }
+}
+
+/// Chooses ring as rustls's cryptography for every outgoing HTTPS call (OAuth providers).
+/// Idempotent; needed before any HTTP client is built.
+pub fn install_tls_provider() {
+    // Fails only when a provider is already installed, which is what we want anyway.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 async fn shutdown_signal() {

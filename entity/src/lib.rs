@@ -19,6 +19,8 @@ pub mod human_task;
 #[cfg(feature = "db")]
 pub mod invitation;
 #[cfg(feature = "db")]
+pub mod oauth_state;
+#[cfg(feature = "db")]
 pub mod organization;
 #[cfg(feature = "db")]
 pub mod refresh_token;

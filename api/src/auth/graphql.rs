@@ -191,6 +191,12 @@ pub struct AuthQuery;
 
 #[Object]
 impl AuthQuery {
+    /// The providers this server offers besides email and password (for sign-in buttons).
+    async fn sign_in_providers(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuthProvider>> {
+        ctx.authorize_optional("Query.signInProviders")?;
+        Ok(super::oauth::enabled(&ctx.state()?.config))
+    }
+
     /// The caller and their organization.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerObject> {
         ctx.authorize("Query.viewer").map(ViewerObject)

@@ -5,6 +5,8 @@ pub mod api_keys;
 pub mod graphql;
 pub mod jwt;
 pub mod keys_rest;
+pub mod oauth;
+pub mod oauth_rest;
 pub mod password;
 pub mod refresh;
 pub mod rest;

@@ -66,6 +66,7 @@ pub const ADMIN: Allowed = Allowed {
 /// Every operation: `Query.x`, `Mutation.x`, `Subscription.x`, or `METHOD /path`.
 pub const MATRIX: &[(&str, Allowed)] = &[
     ("Query.viewer", READ),
+    ("Query.signInProviders", PUBLIC),
     ("Query.agents", READ),
     ("Query.agent", READ),
     ("Query.activities", READ),
@@ -98,6 +99,8 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("POST /api/v1/auth/refresh", PUBLIC),
     ("POST /api/v1/auth/logout", PUBLIC),
     ("POST /api/v1/auth/logout-everywhere", SELF),
+    ("GET /api/v1/auth/oauth/{provider}/start", PUBLIC),
+    ("GET /api/v1/auth/oauth/{provider}/callback", PUBLIC),
     ("POST /api/v1/auth/password", SELF),
     ("GET /api/v1/api-keys", ADMIN),
     ("POST /api/v1/api-keys", ADMIN),

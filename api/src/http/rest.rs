@@ -49,6 +49,7 @@ pub fn routes() -> Vec<RestRoute> {
     [
         crate::auth::rest::routes(),
         crate::auth::keys_rest::routes(),
+        crate::auth::oauth_rest::routes(),
         crate::orgs::rest::routes(),
         crate::agents::rest::routes(),
         crate::audit::rest::routes(),

@@ -6,8 +6,8 @@ use chrono::Duration;
 use entity::{AuthProvider, OrgId, Role, UserId, invitation, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, ModelTrait as _,
-    PaginatorTrait as _, QueryFilter as _, Set, SqlErr,
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseTransaction, EntityTrait as _,
+    ModelTrait as _, PaginatorTrait as _, QueryFilter as _, Set, SqlErr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -85,56 +85,86 @@ pub async fn accept(
 ) -> ApiResult<Session> {
     password::validate(&new_password)?;
     let password_hash = password::hash(new_password).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let invitation = redeem(&txn, token, None).await?;
+    let member = join(
+        &txn,
+        &invitation,
+        Some(password_hash),
+        AuthProvider::Email,
+        meta,
+    )
+    .await?;
+    let refresh = refresh::start_family(&txn, &member).await?;
+    txn.commit().await?;
+    open_session(state, member, refresh)
+}
+
+/// Claims an invitation for use, with one conditional write so it works once only. With
+/// `email`, the invitation must be for that address (a sign-in through a provider).
+pub async fn redeem(
+    txn: &DatabaseTransaction,
+    token: &str,
+    email: Option<&str>,
+) -> ApiResult<invitation::Model> {
     let hash = sha256_hex(token);
     let now = crate::time::now();
-    let txn = crate::db::begin_write(&state.db).await?;
-    // Claim it with one conditional write, so it can be used once only.
-    let claimed = invitation::Entity::update_many()
+    let mut claim = invitation::Entity::update_many()
         .col_expr(invitation::Column::AcceptedAt, Expr::value(now))
         .filter(invitation::Column::TokenHash.eq(&hash))
         .filter(invitation::Column::AcceptedAt.is_null())
         .filter(invitation::Column::RevokedAt.is_null())
-        .filter(invitation::Column::ExpiresAt.gt(now))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if claimed == 0 {
+        .filter(invitation::Column::ExpiresAt.gt(now));
+    if let Some(email) = email {
+        claim = claim.filter(invitation::Column::Email.eq(email));
+    }
+    if claim.exec(txn).await?.rows_affected == 0 {
         return Err(ApiError::Conflict {
             code: "INVITATION_INVALID",
-            message: "this invitation is unknown, already used, revoked or expired".to_owned(),
+            message: "this invitation is unknown, already used, revoked, expired or for another \
+                      address"
+                .to_owned(),
         });
     }
-    let invitation = invitation::Entity::find()
+    invitation::Entity::find()
         .filter(invitation::Column::TokenHash.eq(&hash))
-        .one(&txn)
+        .one(txn)
         .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("claimed invitation vanished")))?;
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("claimed invitation vanished")))
+}
+
+/// Creates the member a redeemed invitation asked for, and audits the join.
+pub async fn join(
+    txn: &DatabaseTransaction,
+    invitation: &invitation::Model,
+    password_hash: Option<String>,
+    provider: AuthProvider,
+    meta: RequestMeta,
+) -> ApiResult<user::Model> {
     let member = user::ActiveModel {
         id: Set(UserId::new().0),
         org_id: Set(invitation.org_id),
         email: Set(invitation.email.clone()),
-        password_hash: Set(Some(password_hash)),
+        password_hash: Set(password_hash),
         role: Set(invitation.role),
-        auth_provider: Set(AuthProvider::Email),
-        created_at: Set(now),
+        auth_provider: Set(provider),
+        created_at: Set(crate::time::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|err| match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(),
         _ => err.into(),
     })?;
-    let refresh = refresh::start_family(&txn, &member).await?;
     let change = Change {
         action: "member.join",
         target_type: "user",
         target_id: Some(member.id),
-        summary: json!({ "email": member.email, "role": member.role, "invitation": invitation.id }),
+        summary: json!({ "email": member.email, "role": member.role, "invitation": invitation.id, "provider": provider }),
     };
     let org = OrgId::from(member.org_id);
-    audit::service::record(&txn, org, &Actor::user(&member, meta), change).await?;
-    txn.commit().await?;
-    open_session(state, member, refresh)
+    audit::service::record(txn, org, &Actor::user(&member, meta), change).await?;
+    Ok(member)
 }
 
 /// Withdraws an invitation that has not been used.

@@ -57,6 +57,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with a chance to change the configuration first.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
+    humanaios::startup::install_tls_provider();
     let database = TestDatabase::create(backend).await;
     let mut config = Config {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -76,7 +77,11 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     }));
     TestApp {
         addr,
-        client: reqwest::Client::new(),
+        // Redirects are answers to check (OAuth), not to follow.
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         state,
         _database: database,
         _shutdown: shutdown,

@@ -78,6 +78,15 @@ fn sample(operation: &str, agent: &str) -> Sample {
     let gql = |query: &str, variables: Value| Sample::GraphQl(query.to_owned(), variables);
     match operation {
         "Query.viewer" => gql("{ viewer { role } }", json!({})),
+        "Query.signInProviders" => gql("{ signInProviders }", json!({})),
+        "GET /api/v1/auth/oauth/{provider}/start" => {
+            Sample::Rest("GET", "/api/v1/auth/oauth/google/start".into(), Value::Null)
+        }
+        "GET /api/v1/auth/oauth/{provider}/callback" => Sample::Rest(
+            "GET",
+            "/api/v1/auth/oauth/google/callback?code=x&state=y".into(),
+            Value::Null,
+        ),
         "Query.agents" => gql("{ agents { nodes { id } } }", json!({})),
         "Query.agent" => gql(
             "query($id: ID!) { agent(id: $id) { id } }",
