@@ -79,7 +79,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Connection pool size.
     pub db_max_connections: u32,
-    /// Redis for the cross-replica event bus (`REDIS_URL`).
+    /// Redis for the cross-replica event bus (`REDIS_URL`); unset: in-process bus.
     pub redis_url: Option<String>,
     /// HS256 signing secret for access tokens, at least 32 bytes. Unset: one is generated
     /// on first start and kept in `data_dir/jwt-secret`.

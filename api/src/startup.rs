@@ -13,7 +13,8 @@ use tokio::net::TcpListener;
 
 use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
-use crate::events::InProcessBus;
+use crate::events::redis::RedisBus;
+use crate::events::{EventBus, InProcessBus};
 use crate::limits::RateLimits;
 use crate::state::AppState;
 use crate::{db, demo, graphql, http};
@@ -46,18 +47,12 @@ impl App {
             None => stored_secret(&config.data_dir)?,
         };
         let tokens = TokenKeys::new(&secret, &config.jwt_issuer, &config.jwt_audience)?;
-        if config.redis_url.is_some() {
-            tracing::warn!(
-                "REDIS_URL is set, but this version's event bus is in-process: run one replica"
-            );
-        }
-        let config_for_limits = config.clone();
         let state = AppState {
             db,
-            config: Arc::new(config),
             tokens: Arc::new(tokens),
-            bus: Arc::new(InProcessBus::new(BUS_CAPACITY)),
-            limits: Arc::new(RateLimits::new(&config_for_limits)),
+            bus: event_bus(&config).await?,
+            limits: Arc::new(RateLimits::new(&config)),
+            config: Arc::new(config),
         };
         let schemas = graphql::schemas(&state.config, state.clone());
         let router = http::router(state.clone(), schemas)?;
@@ -115,6 +110,14 @@ impl App {
         sweeper.abort();
         served
     }
+}
+
+/// Redis pub/sub when `REDIS_URL` is set (events reach every replica), else in-process.
+async fn event_bus(config: &Config) -> anyhow::Result<Arc<dyn EventBus>> {
+    Ok(match &config.redis_url {
+        Some(url) => Arc::new(RedisBus::connect(url, BUS_CAPACITY).await?),
+        None => Arc::new(InProcessBus::new(BUS_CAPACITY)),
+    })
 }
 
 /// Chooses ring as rustls's cryptography for every outgoing HTTPS call (OAuth providers).

@@ -88,6 +88,54 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     }
 }
 
+/// The Redis the cross-replica tests share.
+pub fn test_redis_url() -> String {
+    std::env::var("HUMANAIOS_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+impl TestApp {
+    /// A second server over the same database (and whatever else `configure` sets), as
+    /// another replica behind a load balancer would be. It stops when the returned value is
+    /// dropped; the database stays with `self`.
+    pub async fn spawn_replica(&self, configure: impl FnOnce(&mut Config)) -> Replica {
+        let dir =
+            std::env::temp_dir().join(format!("humanaios-replica-{}", Uuid::now_v7().simple()));
+        let mut config = Config {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir,
+            ..(*self.state.config).clone()
+        };
+        config.jwt_secret = Some(SecretString::from(TEST_JWT_SECRET));
+        configure(&mut config);
+        let app = App::build(config).await.expect("the replica builds");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Replica {
+            app: TestApp {
+                addr,
+                client: self.client.clone(),
+                state,
+                _database: TestDatabase {
+                    url: String::new(),
+                    dir: std::env::temp_dir().join("humanaios-replica-none"),
+                    postgres_name: None,
+                },
+                _shutdown: shutdown,
+            },
+        }
+    }
+}
+
+/// A replica started by [`TestApp::spawn_replica`].
+pub struct Replica {
+    pub app: TestApp,
+}
+
 /// A signed-in member of a fresh organization.
 pub struct Member {
     pub token: String,

@@ -2,7 +2,9 @@
 //! subscriber (on every replica, once Redis backs it) receives.
 //!
 //! [`EventBus`] is the seam; [`InProcessBus`] is the single-process implementation over a
-//! `tokio::sync::broadcast` channel.
+//! `tokio::sync::broadcast` channel, [`redis::RedisBus`] the one for many replicas.
+
+pub mod redis;
 
 use std::sync::Arc;
 
@@ -14,14 +16,15 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 /// Something that happened, after its transaction committed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Event {
     /// An activity was stored for the first time.
     ActivityRecorded(entity::agent_activity::Model),
 }
 
 /// An event and the organization it belongs to; subscribers never see another org's.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Envelope {
     pub org_id: OrgId,
     pub event: Event,
@@ -58,6 +61,11 @@ impl InProcessBus {
     pub fn new(capacity: usize) -> Self {
         let (sender, _) = broadcast::channel(capacity);
         InProcessBus { sender }
+    }
+
+    /// The sending side, for a relay that feeds this bus from elsewhere.
+    pub fn sender(&self) -> broadcast::Sender<Arc<Envelope>> {
+        self.sender.clone()
     }
 }
 
