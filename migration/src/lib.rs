@@ -9,6 +9,7 @@ mod m20261125_000003_api_key_scopes;
 mod m20261125_000004_audit_log;
 mod m20261125_000005_invitations;
 mod m20261125_000006_oauth_states;
+mod m20261125_000007_activity_feed_index;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_audit_log::Migration),
             Box::new(m20261125_000005_invitations::Migration),
             Box::new(m20261125_000006_oauth_states::Migration),
+            Box::new(m20261125_000007_activity_feed_index::Migration),
         ]
     }
 }

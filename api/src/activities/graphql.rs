@@ -1,6 +1,8 @@
 //! The GraphQL face of activities: the `activities` list, `recordActivities`, and the live
 //! `activityFeed` subscription.
 
+use std::collections::HashSet;
+
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use entity::{ActivityType, AgentId, Usd, agent_activity};
@@ -12,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{BusItem, Event};
 use crate::graphql::connection::{CursorConnection, to_connection};
 use crate::graphql::context::{ContextExt as _, parse_id};
-use crate::pagination::PageRequest;
+use crate::pagination::{Cursor, PageRequest};
 
 use super::service::{self, ActivityFilter, FeedFilter, NewActivity, RecordOutcome};
 
@@ -68,6 +70,12 @@ impl Activity {
     /// When the server stored it.
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
+    }
+
+    /// Where this activity stands in the live feed: pass it as `activityFeed(after:)` after
+    /// a reconnect to receive everything stored since, then the live stream.
+    async fn feed_cursor(&self) -> String {
+        service::feed_cursor(&self.0).encode()
     }
 }
 
@@ -207,12 +215,15 @@ pub struct ActivitySubscription;
 #[Subscription]
 impl ActivitySubscription {
     /// Every activity recorded from now on in the organization, optionally only of some
-    /// agents and types, in the order they were recorded.
+    /// agents and types, in the order they were recorded. With `after` (an activity's
+    /// `feedCursor`), first everything stored since that activity, oldest first, then the
+    /// live stream, with no gap and no duplicate.
     async fn activity_feed(
         &self,
         ctx: &Context<'_>,
         agent_ids: Option<Vec<ID>>,
         types: Option<Vec<ActivityType>>,
+        after: Option<String>,
     ) -> Result<impl Stream<Item = async_graphql::Result<Activity>> + use<>, ApiError> {
         let viewer = ctx.authorize("Subscription.activityFeed")?;
         let filter = FeedFilter {
@@ -223,13 +234,23 @@ impl ActivitySubscription {
                 .collect::<ApiResult<_>>()?,
             types: types.unwrap_or_default(),
         };
-        // Subscribe before returning, so nothing published after this call is missed.
+        let after = after.as_deref().map(Cursor::decode).transpose()?;
+        // Subscribe before reading what was missed: an activity committed in between is then
+        // both replayed and live, and the live copy is dropped below; none falls between.
         let events = ctx.state()?.bus.subscribe();
-        Ok(events.filter_map(move |item| {
+        let missed = match after {
+            Some(after) => service::replay(ctx.state()?, viewer.org_id, &filter, after).await?,
+            None => Vec::new(),
+        };
+        let replayed: HashSet<uuid::Uuid> = missed.iter().map(|a| a.id).collect();
+        let replay = futures_util::stream::iter(missed.into_iter().map(|a| Ok(Activity(a))));
+        let live = events.filter_map(move |item| {
             let out = match item {
                 BusItem::Event(envelope) if envelope.org_id == viewer.org_id => {
                     match &envelope.event {
-                        Event::ActivityRecorded(a) if filter.matches(a) => {
+                        Event::ActivityRecorded(a)
+                            if filter.matches(a) && !replayed.contains(&a.id) =>
+                        {
                             Some(Ok(Activity(a.clone())))
                         }
                         _ => None,
@@ -246,6 +267,7 @@ impl ActivitySubscription {
                 .into())),
             };
             std::future::ready(out)
-        }))
+        });
+        Ok(replay.chain(live))
     }
 }

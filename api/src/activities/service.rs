@@ -153,6 +153,64 @@ pub async fn record(
     })
 }
 
+/// Most activities a feed replays before going live; a subscriber further behind pages
+/// through the `activities` query instead.
+pub const MAX_REPLAY: u64 = 10_000;
+
+/// The position of an activity in the live feed: when it was stored, then its id.
+pub fn feed_cursor(activity: &agent_activity::Model) -> Cursor {
+    Cursor {
+        time: activity.received_at,
+        id: activity.id,
+    }
+}
+
+/// What a feed subscriber missed: the organization's activities stored after `after`
+/// that pass `filter`, oldest first.
+pub async fn replay(
+    state: &AppState,
+    org: OrgId,
+    filter: &FeedFilter,
+    after: Cursor,
+) -> ApiResult<Vec<agent_activity::Model>> {
+    use sea_orm::QueryOrder as _;
+    use sea_orm::sea_query::Condition;
+    let mut select = agent_activity::Entity::find()
+        .filter(agent_activity::Column::OrgId.eq(org.0))
+        .filter(
+            Condition::any()
+                .add(agent_activity::Column::ReceivedAt.gt(after.time))
+                .add(
+                    Condition::all()
+                        .add(agent_activity::Column::ReceivedAt.eq(after.time))
+                        .add(agent_activity::Column::Id.gt(after.id)),
+                ),
+        );
+    if !filter.agent_ids.is_empty() {
+        select = select
+            .filter(agent_activity::Column::AgentId.is_in(filter.agent_ids.iter().map(|a| a.0)));
+    }
+    if !filter.types.is_empty() {
+        select = select.filter(agent_activity::Column::ActivityType.is_in(filter.types.clone()));
+    }
+    let missed = select
+        .order_by_asc(agent_activity::Column::ReceivedAt)
+        .order_by_asc(agent_activity::Column::Id)
+        .limit(MAX_REPLAY + 1)
+        .all(&state.db)
+        .await?;
+    if missed.len() as u64 > MAX_REPLAY {
+        return Err(ApiError::Conflict {
+            code: "FEED_TOO_FAR_BEHIND",
+            message: format!(
+                "more than {MAX_REPLAY} activities were missed; read them with the `activities` \
+                 query and subscribe again without `after`"
+            ),
+        });
+    }
+    Ok(missed)
+}
+
 /// The organization's activities, newest first.
 pub async fn list(
     state: &AppState,

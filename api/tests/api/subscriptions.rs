@@ -17,6 +17,7 @@ pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 on_both_backends!(
     a_subscriber_receives_recorded_activities_in_order_and_another_org_none,
+    a_reconnecting_subscriber_gets_what_it_missed_then_live_with_no_gap_or_duplicate,
     an_invalid_token_closes_the_connection,
 );
 
@@ -81,6 +82,64 @@ async fn a_subscriber_receives_recorded_activities_in_order_and_another_org_none
         next_ids(&mut bob_ws, 1, &probes).await,
         [own["id"].as_str().unwrap()]
     );
+}
+
+async fn a_reconnecting_subscriber_gets_what_it_missed_then_live_with_no_gap_or_duplicate(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let alice = app.sign_up().await;
+    let agent = app.create_agent(&alice.token, "resumable").await;
+    let key = app.create_api_key(&alice.token).await;
+    let id_of = |a: &Value| a["id"].as_str().unwrap().to_owned();
+
+    let mut ws = subscribe(&app, &alice.token, json!({})).await;
+    let probes = prove_live(&app, &key, &agent, &mut [&mut ws]).await;
+    let first: Vec<Value> = (0..3)
+        .map(|_| activity(&agent, "TOOL_CALL", "0.1"))
+        .collect();
+    app.record(&key, json!(first)).await;
+    let seen = next_activities(&mut ws, 3, &probes).await;
+    assert_eq!(
+        seen.iter().map(id_of).collect::<Vec<_>>(),
+        first.iter().map(id_of).collect::<Vec<_>>()
+    );
+    // The client has processed the second one when its connection drops.
+    let resume_from = seen[1]["feedCursor"].as_str().unwrap().to_owned();
+    drop(ws);
+
+    let while_away: Vec<Value> = (0..2)
+        .map(|_| activity(&agent, "DECISION", "0.2"))
+        .collect();
+    app.record(&key, json!(while_away)).await;
+
+    let mut ws = subscribe(&app, &alice.token, json!({ "after": resume_from })).await;
+    let replayed = next_ids(&mut ws, 3, &probes).await;
+    assert_eq!(
+        replayed,
+        [
+            id_of(&first[2]),
+            id_of(&while_away[0]),
+            id_of(&while_away[1])
+        ]
+    );
+    let live = activity(&agent, "ERROR", "0");
+    app.record(&key, json!([live])).await;
+    assert_eq!(
+        next_ids(&mut ws, 1, &probes).await,
+        [id_of(&live)],
+        "live after the replay, nothing twice"
+    );
+
+    // A cursor that is not one is refused.
+    let mut ws = subscribe(&app, &alice.token, json!({ "after": "nonsense" })).await;
+    let message = next_message(&mut ws).await;
+    let error = if message["type"] == "error" {
+        &message["payload"][0]
+    } else {
+        &message["payload"]["errors"][0]
+    };
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{message}");
 }
 
 /// Records probe activities until every socket has received one, and returns their ids.
@@ -181,7 +240,7 @@ pub(crate) async fn subscribe(app: &TestApp, token: &str, variables: Value) -> S
             "id": "feed",
             "type": "subscribe",
             "payload": {
-                "query": "subscription($agentIds: [ID!]) { activityFeed(agentIds: $agentIds) { id type costUsd agent { name } } }",
+                "query": "subscription($agentIds: [ID!], $after: String) { activityFeed(agentIds: $agentIds, after: $after) { id type costUsd feedCursor agent { name } } }",
                 "variables": variables,
             },
         }),
@@ -192,18 +251,30 @@ pub(crate) async fn subscribe(app: &TestApp, token: &str, variables: Value) -> S
 
 /// The ids of the next `n` activities on the socket, skipping `probes`.
 pub(crate) async fn next_ids(ws: &mut Socket, n: usize, probes: &HashSet<String>) -> Vec<String> {
-    let mut ids = Vec::new();
-    while ids.len() < n {
+    next_activities(ws, n, probes)
+        .await
+        .into_iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The next `n` activities on the socket, skipping `probes`.
+pub(crate) async fn next_activities(
+    ws: &mut Socket,
+    n: usize,
+    probes: &HashSet<String>,
+) -> Vec<Value> {
+    let mut activities = Vec::new();
+    while activities.len() < n {
         let message = next_message(ws).await;
         assert_eq!(message["type"], "next", "{message}");
-        let activity = &message["payload"]["data"]["activityFeed"];
+        let activity = message["payload"]["data"]["activityFeed"].clone();
         assert!(activity["costUsd"].is_string(), "{activity}");
-        let id = activity["id"].as_str().unwrap().to_owned();
-        if !probes.contains(&id) {
-            ids.push(id);
+        if !probes.contains(activity["id"].as_str().unwrap()) {
+            activities.push(activity);
         }
     }
-    ids
+    activities
 }
 
 async fn send(ws: &mut Socket, message: Value) {
