@@ -4,14 +4,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    ActivityType, AgentStatus, AgentType, AuthProvider, Plan, Role, TaskStatus, TaskType, Usd,
-    agent, agent_activity, human_task, organization, user,
+    ActivityStatus, ActivityType, AgentStatus, AgentType, AuthProvider, Plan, Role, TaskStatus,
+    TaskType, Usd, agent, agent_activity, human_task, organization, user,
 };
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
-    Set,
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -168,17 +168,38 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
                 )
             };
             let cost = Usd::from_nanos(rng.random_range(20_000..40_000_000));
-            activities.push(agent_activity::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                org_id: Set(org_id),
-                agent_id: Set(agent_ids[agent_index]),
-                activity_type: Set(activity_type),
-                payload: Set(payload),
-                cost_usd: Set(Some(cost)),
-                duration_ms: Set(Some(rng.random_range(40..4_000))),
-                timestamp: Set(crate::time::truncate(at)),
-                received_at: Set(crate::time::truncate(at + Duration::milliseconds(120))),
-            });
+            let duration = rng.random_range(40..4_000);
+            let started = crate::time::truncate(at);
+            let failed = activity_type == ActivityType::Error;
+            let activity = agent_activity::Model {
+                id: Uuid::now_v7(),
+                org_id,
+                agent_id: agent_ids[agent_index],
+                activity_type,
+                payload,
+                cost_usd: Some(cost),
+                duration_ms: Some(duration),
+                timestamp: started,
+                received_at: crate::time::truncate(at + Duration::milliseconds(120)),
+                run_id: None,
+                parent_id: None,
+                name: Some(tool.to_owned()),
+                model: Some((*model).to_owned()),
+                input_tokens: Some(rng.random_range(200..6_000)),
+                output_tokens: Some(rng.random_range(50..1_500)),
+                cache_read_tokens: Some(rng.random_range(0..4_000)),
+                cache_write_tokens: None,
+                reasoning_tokens: None,
+                status: if failed {
+                    ActivityStatus::Error
+                } else {
+                    ActivityStatus::Ok
+                },
+                error_message: failed.then(|| "upstream timed out after 30s".to_owned()),
+                started_at: Some(started),
+                ended_at: Some(started + Duration::milliseconds(duration)),
+            };
+            activities.push(activity.into_active_model().reset_all());
             at += Duration::minutes(ACTIVITY_EVERY_MINUTES);
         }
     }

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::{ActivityType, Usd};
+use crate::domain::{ActivityStatus, ActivityType, Usd};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "agent_activities")]
@@ -23,6 +23,23 @@ pub struct Model {
     pub timestamp: DateTimeUtc,
     /// When the server stored it.
     pub received_at: DateTimeUtc,
+    /// The run (trace) it belongs to.
+    pub run_id: Option<Uuid>,
+    /// The span it happened inside, in the run's tree.
+    pub parent_id: Option<Uuid>,
+    /// The tool or step.
+    pub name: Option<String>,
+    /// The model that did the work.
+    pub model: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cache_read_tokens: Option<i64>,
+    pub cache_write_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    pub status: ActivityStatus,
+    pub error_message: Option<String>,
+    pub started_at: Option<DateTimeUtc>,
+    pub ended_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261125_000004_audit_log;
 mod m20261125_000005_invitations;
 mod m20261125_000006_oauth_states;
 mod m20261125_000007_activity_feed_index;
+mod m20261125_000008_activity_details;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_invitations::Migration),
             Box::new(m20261125_000006_oauth_states::Migration),
             Box::new(m20261125_000007_activity_feed_index::Migration),
+            Box::new(m20261125_000008_activity_details::Migration),
         ]
     }
 }

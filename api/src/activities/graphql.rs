@@ -5,9 +5,10 @@ use std::collections::HashSet;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use entity::{ActivityType, AgentId, Usd, agent_activity};
+use entity::{ActivityStatus, ActivityType, AgentId, Usd, agent_activity};
 use futures_util::{Stream, StreamExt as _};
 use rust_decimal::Decimal;
+use serde::Deserialize;
 
 use crate::agents::graphql::Agent;
 use crate::error::{ApiError, ApiResult};
@@ -16,7 +17,9 @@ use crate::graphql::connection::{CursorConnection, to_connection};
 use crate::graphql::context::{ContextExt as _, parse_id};
 use crate::pagination::{Cursor, PageRequest};
 
-use super::service::{self, ActivityFilter, FeedFilter, NewActivity, RecordOutcome};
+use super::service::{
+    self, ActivityDetails, ActivityFilter, FeedFilter, NewActivity, RecordOutcome, TokenCounts,
+};
 
 /// One thing an agent did.
 pub struct Activity(pub agent_activity::Model);
@@ -72,6 +75,60 @@ impl Activity {
         self.0.received_at
     }
 
+    async fn run_id(&self) -> Option<ID> {
+        self.0.run_id.map(|id| ID(id.to_string()))
+    }
+
+    /// The span it happened inside.
+    async fn parent_id(&self) -> Option<ID> {
+        self.0.parent_id.map(|id| ID(id.to_string()))
+    }
+
+    /// The tool or step.
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+
+    async fn model(&self) -> Option<&str> {
+        self.0.model.as_deref()
+    }
+
+    async fn input_tokens(&self) -> Option<i64> {
+        self.0.input_tokens
+    }
+
+    async fn output_tokens(&self) -> Option<i64> {
+        self.0.output_tokens
+    }
+
+    async fn cache_read_tokens(&self) -> Option<i64> {
+        self.0.cache_read_tokens
+    }
+
+    async fn cache_write_tokens(&self) -> Option<i64> {
+        self.0.cache_write_tokens
+    }
+
+    async fn reasoning_tokens(&self) -> Option<i64> {
+        self.0.reasoning_tokens
+    }
+
+    async fn status(&self) -> ActivityStatus {
+        self.0.status
+    }
+
+    async fn error_message(&self) -> Option<&str> {
+        self.0.error_message.as_deref()
+    }
+
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+
     /// Where this activity stands in the live feed: pass it as `activityFeed(after:)` after
     /// a reconnect to receive everything stored since, then the live stream.
     async fn feed_cursor(&self) -> String {
@@ -80,13 +137,16 @@ impl Activity {
 }
 
 /// One activity to record.
-#[derive(InputObject)]
+/// The same shape is the JSON body of `POST /api/v1/ingest`.
+#[derive(InputObject, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActivityInput {
     /// A UUID chosen by the client, so that a retried batch is not stored twice.
     /// Generated when absent (then a retry would store it again).
     pub id: Option<ID>,
     pub agent_id: ID,
     #[graphql(name = "type")]
+    #[serde(rename = "type")]
     pub activity_type: ActivityType,
     /// Any JSON; `{}` when absent.
     pub payload: Option<Json<serde_json::Value>>,
@@ -95,6 +155,25 @@ pub struct ActivityInput {
     pub duration_ms: Option<i64>,
     /// When it happened; the time of receipt when absent.
     pub timestamp: Option<DateTime<Utc>>,
+    /// The run (trace) it belongs to: any UUID the agent uses for one task end to end.
+    pub run_id: Option<ID>,
+    /// The activity (span) it happened inside.
+    pub parent_id: Option<ID>,
+    /// The tool or step, at most 200 characters.
+    pub name: Option<String>,
+    /// The model that did the work, at most 200 characters.
+    pub model: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cache_read_tokens: Option<i64>,
+    pub cache_write_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    /// `ERROR` when absent for activities of type `ERROR`, else `OK`.
+    pub status: Option<ActivityStatus>,
+    /// What went wrong, at most 10,000 characters.
+    pub error_message: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// What a `recordActivities` call did.
@@ -119,7 +198,17 @@ impl From<RecordOutcome> for RecordActivitiesPayload {
     }
 }
 
+/// The service's form of a batch (GraphQL `recordActivities` and REST ingest alike).
+pub fn into_batch(inputs: Vec<ActivityInput>) -> ApiResult<Vec<NewActivity>> {
+    inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| a.into_new(i))
+        .collect()
+}
+
 impl ActivityInput {
+    /// The service's form of the input, naming `activities[index].field` on any error.
     fn into_new(self, index: usize) -> ApiResult<NewActivity> {
         let field = |name: &str| format!("activities[{index}].{name}");
         Ok(NewActivity {
@@ -138,6 +227,31 @@ impl ActivityInput {
                 .map_err(|err| ApiError::invalid(field("costUsd"), err.to_string()))?,
             duration_ms: self.duration_ms,
             timestamp: self.timestamp,
+            details: ActivityDetails {
+                run_id: self
+                    .run_id
+                    .as_ref()
+                    .map(|id| parse_id(id, &field("runId")))
+                    .transpose()?,
+                parent_id: self
+                    .parent_id
+                    .as_ref()
+                    .map(|id| parse_id(id, &field("parentId")))
+                    .transpose()?,
+                name: self.name,
+                model: self.model,
+                tokens: TokenCounts {
+                    input: self.input_tokens,
+                    output: self.output_tokens,
+                    cache_read: self.cache_read_tokens,
+                    cache_write: self.cache_write_tokens,
+                    reasoning: self.reasoning_tokens,
+                },
+                status: self.status,
+                error_message: self.error_message,
+                started_at: self.started_at,
+                ended_at: self.ended_at,
+            },
         })
     }
 }
@@ -198,11 +312,7 @@ impl ActivityMutation {
         activities: Vec<ActivityInput>,
     ) -> ApiResult<RecordActivitiesPayload> {
         let viewer = ctx.authorize("Mutation.recordActivities")?;
-        let batch = activities
-            .into_iter()
-            .enumerate()
-            .map(|(i, a)| a.into_new(i))
-            .collect::<ApiResult<Vec<_>>>()?;
+        let batch = into_batch(activities)?;
         service::record(ctx.state()?, viewer.org_id, batch)
             .await
             .map(Into::into)

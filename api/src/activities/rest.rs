@@ -1,6 +1,8 @@
-//! `GET /api/v1/agents/{id}/activities`: an agent's activity log over REST.
+//! Activities over REST: `POST /api/v1/ingest` (the same batches as `recordActivities`) and
+//! `GET /api/v1/agents/{id}/activities`.
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::routing::post;
 use chrono::{DateTime, Utc};
 use entity::{ActivityId, ActivityType, AgentId, Usd, agent_activity};
 use serde::{Deserialize, Serialize};
@@ -8,10 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::agents::rest::parse_path_id;
 use crate::auth::viewer::RequireViewer;
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiQuery, PageBody};
+use crate::http::extract::{ApiJson, ApiQuery, BodyLimit, PageBody};
+use crate::http::rest::RestRoute;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
 
+use super::graphql::{ActivityInput, into_batch};
 use super::service::{self, ActivityFilter};
 
 /// An activity as REST shows it.
@@ -42,6 +46,53 @@ impl From<agent_activity::Model> for ActivityBody {
             received_at: m.received_at,
         }
     }
+}
+
+/// Largest ingest request body: 1 MiB.
+pub const MAX_INGEST_BYTES: usize = 1024 * 1024;
+
+/// The activity routes (below `/api/v1`).
+pub fn routes() -> Vec<RestRoute> {
+    vec![RestRoute::new(
+        "POST",
+        "/ingest",
+        post(ingest).layer::<_, std::convert::Infallible>(
+            tower::ServiceBuilder::new()
+                .layer(DefaultBodyLimit::max(MAX_INGEST_BYTES))
+                .layer(axum::Extension(BodyLimit(MAX_INGEST_BYTES))),
+        ),
+    )]
+}
+
+/// `{"activities": [...]}`, each as in GraphQL's `ActivityInput`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IngestBody {
+    activities: Vec<ActivityInput>,
+}
+
+/// What an ingest did: the same counts as `recordActivities`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestOutcomeBody {
+    pub accepted: usize,
+    pub inserted: usize,
+    pub duplicates: usize,
+}
+
+/// Records a batch of up to 1,000 activities; answers after the commit.
+async fn ingest(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    ApiJson(body): ApiJson<IngestBody>,
+) -> ApiResult<axum::Json<IngestOutcomeBody>> {
+    let batch = into_batch(body.activities)?;
+    let outcome = service::record(&state, viewer.org_id, batch).await?;
+    Ok(axum::Json(IngestOutcomeBody {
+        accepted: outcome.accepted,
+        inserted: outcome.inserted,
+        duplicates: outcome.duplicates,
+    }))
 }
 
 /// Query parameters: `first`, `after`, `type` (comma-separated), `from`, `to` (RFC 3339).

@@ -3,9 +3,15 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{ActivityId, ActivityType, AgentId, OrgId, Usd, agent, agent_activity};
+use entity::{
+    ActivityId, ActivityStatus, ActivityType, AgentId, OrgId, Usd, agent, agent_activity,
+};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _, Set};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, IntoActiveModel as _,
+    QueryFilter as _, QuerySelect as _,
+};
+use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Envelope, Event};
@@ -29,7 +35,39 @@ pub struct NewActivity {
     pub duration_ms: Option<i64>,
     /// When it happened; now when absent.
     pub timestamp: Option<DateTime<Utc>>,
+    /// Its run, span tree parent, tool or step name, model and tokens, outcome and times.
+    pub details: ActivityDetails,
 }
+
+/// What an activity says beyond the spec's fields.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityDetails {
+    pub run_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub model: Option<String>,
+    pub tokens: TokenCounts,
+    /// `ERROR` for activities of type `ERROR` when absent, else `OK`.
+    pub status: Option<ActivityStatus>,
+    pub error_message: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Tokens by kind, as providers bill them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokenCounts {
+    pub input: Option<i64>,
+    pub output: Option<i64>,
+    pub cache_read: Option<i64>,
+    pub cache_write: Option<i64>,
+    pub reasoning: Option<i64>,
+}
+
+/// Longest tool, step or model name kept.
+const MAX_NAME_LEN: usize = 200;
+/// Longest error message kept.
+const MAX_ERROR_LEN: usize = 10_000;
 
 /// What a batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,7 +300,54 @@ fn to_model(
             "is more than a day in the future",
         ));
     }
+    let details = activity.details;
+    let tokens = details.tokens;
+    for (name, count) in [
+        ("inputTokens", tokens.input),
+        ("outputTokens", tokens.output),
+        ("cacheReadTokens", tokens.cache_read),
+        ("cacheWriteTokens", tokens.cache_write),
+        ("reasoningTokens", tokens.reasoning),
+    ] {
+        if count.is_some_and(|c| c < 0) {
+            return Err(ApiError::invalid(field(name), "must not be negative"));
+        }
+    }
+    for (name, text, max) in [
+        ("name", &details.name, MAX_NAME_LEN),
+        ("model", &details.model, MAX_NAME_LEN),
+        ("errorMessage", &details.error_message, MAX_ERROR_LEN),
+    ] {
+        if text.as_ref().is_some_and(|t| t.chars().count() > max) {
+            return Err(ApiError::invalid(
+                field(name),
+                format!("must be at most {max} characters"),
+            ));
+        }
+    }
+    if let (Some(start), Some(end)) = (details.started_at, details.ended_at)
+        && end < start
+    {
+        return Err(ApiError::invalid(field("endedAt"), "is before startedAt"));
+    }
+    let status = details.status.unwrap_or(match activity.activity_type {
+        ActivityType::Error => ActivityStatus::Error,
+        _ => ActivityStatus::Ok,
+    });
     Ok(agent_activity::Model {
+        run_id: details.run_id,
+        parent_id: details.parent_id,
+        name: details.name,
+        model: details.model,
+        input_tokens: tokens.input,
+        output_tokens: tokens.output,
+        cache_read_tokens: tokens.cache_read,
+        cache_write_tokens: tokens.cache_write,
+        reasoning_tokens: tokens.reasoning,
+        status,
+        error_message: details.error_message,
+        started_at: details.started_at.map(crate::time::truncate),
+        ended_at: details.ended_at.map(crate::time::truncate),
         id: activity.id.unwrap_or_default().0,
         org_id: org.0,
         agent_id: activity.agent_id.0,
@@ -275,18 +360,9 @@ fn to_model(
     })
 }
 
+/// Every column set, for an insert.
 fn active_model(m: agent_activity::Model) -> agent_activity::ActiveModel {
-    agent_activity::ActiveModel {
-        id: Set(m.id),
-        org_id: Set(m.org_id),
-        agent_id: Set(m.agent_id),
-        activity_type: Set(m.activity_type),
-        payload: Set(m.payload),
-        cost_usd: Set(m.cost_usd),
-        duration_ms: Set(m.duration_ms),
-        timestamp: Set(m.timestamp),
-        received_at: Set(m.received_at),
-    }
+    m.into_active_model().reset_all()
 }
 
 /// `NOT_FOUND` (naming the first offending position) unless every agent is the org's.

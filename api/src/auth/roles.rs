@@ -115,6 +115,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("POST /api/v1/invitations", ADMIN),
     ("POST /api/v1/invitations/accept", PUBLIC),
     ("POST /api/v1/invitations/{id}/revoke", ADMIN),
+    ("POST /api/v1/ingest", INGEST),
     ("GET /api/v1/agents", READ),
     ("POST /api/v1/agents", OPERATE),
     ("GET /api/v1/agents/{id}", READ),

@@ -15,13 +15,22 @@ use crate::state::AppState;
 /// `MALFORMED_REQUEST` / `PAYLOAD_TOO_LARGE` errors in our error shape.
 pub struct ApiJson<T>(pub T);
 
+/// A route's own body limit, when it differs from the server's (set beside
+/// `DefaultBodyLimit` so that errors name the right number).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(state.config.max_body_bytes, |l| l.0);
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection, state.config.max_body_bytes)),
+            Err(rejection) => Err(json_rejection(rejection, limit)),
         }
     }
 }

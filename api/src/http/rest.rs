@@ -52,6 +52,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::auth::oauth_rest::routes(),
         crate::orgs::rest::routes(),
         crate::agents::rest::routes(),
+        crate::activities::rest::routes(),
         crate::audit::rest::routes(),
     ]
     .into_iter()

@@ -229,3 +229,149 @@ async fn concurrent_batches_are_all_acknowledged_and_stored(backend: Backend) {
     }
     assert_eq!(stored, 16 * 20);
 }
+
+on_both_backends!(rest_ingest_records_runs_models_tokens_and_outcomes);
+
+async fn rest_ingest_records_runs_models_tokens_and_outcomes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "detailed").await;
+    let key = app.create_api_key(&admin.token).await;
+    let run = uuid::Uuid::now_v7().to_string();
+    let mut root = activity(&agent, "DECISION", "0.001");
+    root["runId"] = json!(run);
+    root["name"] = json!("plan");
+    let mut call = activity(&agent, "TOOL_CALL", "0.0123");
+    call["runId"] = json!(run);
+    call["parentId"] = root["id"].clone();
+    call["name"] = json!("web_search");
+    call["model"] = json!("claude-sonnet-4-5");
+    call["inputTokens"] = json!(1200);
+    call["outputTokens"] = json!(300);
+    call["cacheReadTokens"] = json!(800);
+    call["cacheWriteTokens"] = json!(0);
+    call["reasoningTokens"] = json!(150);
+    call["startedAt"] = json!("2026-11-20T10:00:00Z");
+    call["endedAt"] = json!("2026-11-20T10:00:01.5Z");
+    let mut failure = activity(&agent, "ERROR", "0");
+    failure["errorMessage"] = json!("upstream timed out");
+    let body = json!({ "activities": [root, call, failure] });
+
+    let post = |body: Value| {
+        app.client
+            .post(app.url("/api/v1/ingest"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+    };
+    let response = post(body.clone()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let outcome: Value = response.json().await.unwrap();
+    assert_eq!(
+        outcome,
+        json!({ "accepted": 3, "inserted": 3, "duplicates": 0 })
+    );
+    let outcome: Value = post(body).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        outcome,
+        json!({ "accepted": 3, "inserted": 0, "duplicates": 3 }),
+        "a retry stores nothing twice"
+    );
+
+    let data = app
+        .graphql_ok(
+            Some(&key),
+            "{ activities { nodes { id type runId parentId name model inputTokens outputTokens cacheReadTokens cacheWriteTokens reasoningTokens status errorMessage startedAt endedAt } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = data["activities"]["nodes"].as_array().unwrap();
+    let stored_call = nodes.iter().find(|n| n["name"] == "web_search").unwrap();
+    assert_eq!(stored_call["runId"], run.as_str());
+    assert_eq!(
+        stored_call["parentId"],
+        nodes.iter().find(|n| n["name"] == "plan").unwrap()["id"]
+    );
+    assert_eq!(stored_call["model"], "claude-sonnet-4-5");
+    assert_eq!(
+        [
+            &stored_call["inputTokens"],
+            &stored_call["outputTokens"],
+            &stored_call["cacheReadTokens"],
+            &stored_call["cacheWriteTokens"],
+            &stored_call["reasoningTokens"]
+        ],
+        [
+            &json!(1200),
+            &json!(300),
+            &json!(800),
+            &json!(0),
+            &json!(150)
+        ]
+    );
+    assert_eq!(stored_call["status"], "OK");
+    assert!(
+        stored_call["endedAt"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-20T10:00:01.5")
+    );
+    let stored_failure = nodes.iter().find(|n| n["type"] == "ERROR").unwrap();
+    assert_eq!(
+        stored_failure["status"], "ERROR",
+        "errors default to status ERROR"
+    );
+    assert_eq!(stored_failure["errorMessage"], "upstream timed out");
+
+    // Bad details name their field; nothing of the batch is stored.
+    let mut negative = activity(&agent, "TOOL_CALL", "0");
+    negative["outputTokens"] = json!(-1);
+    let response = post(json!({ "activities": [activity(&agent, "DECISION", "0"), negative] }))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "activities[1].outputTokens: must not be negative"
+    );
+    let mut backwards = activity(&agent, "TOOL_CALL", "0");
+    backwards["startedAt"] = json!("2026-11-20T10:00:02Z");
+    backwards["endedAt"] = json!("2026-11-20T10:00:01Z");
+    let body: Value = post(json!({ "activities": [backwards] }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "activities[0].endedAt: is before startedAt"
+    );
+    let body: Value = post(json!({ "activities": [], "extra": 1 }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["error"]["code"], "MALFORMED_REQUEST");
+
+    // Over 1 MiB is refused, naming the ingest limit.
+    let mut big = activity(&agent, "TOOL_CALL", "0");
+    big["payload"] = json!({ "blob": "x".repeat(1024 * 1024) });
+    let response = post(json!({ "activities": [big] })).await.unwrap();
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "request body is larger than the limit of 1048576 bytes"
+    );
+    let data = app
+        .graphql_ok(
+            Some(&key),
+            "{ activities(first: 100) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["activities"]["nodes"].as_array().unwrap().len(), 3);
+}

@@ -183,6 +183,11 @@ fn sample(operation: &str, agent: &str) -> Sample {
             json!({ "refreshToken": "hrt_x" }),
         ),
         "GET /api/v1/agents" => Sample::Rest("GET", "/api/v1/agents".into(), Value::Null),
+        "POST /api/v1/ingest" => Sample::Rest(
+            "POST",
+            "/api/v1/ingest".into(),
+            json!({ "activities": [activity(agent, "DECISION", "0")] }),
+        ),
         "POST /api/v1/auth/logout-everywhere" => {
             Sample::Rest("POST", "/api/v1/auth/logout-everywhere".into(), Value::Null)
         }

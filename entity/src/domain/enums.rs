@@ -135,6 +135,14 @@ domain_enum! {
 }
 
 domain_enum! {
+    /// How an activity ended.
+    ActivityStatus {
+        Ok = ("OK", "ok"),
+        Error = ("ERROR", "error"),
+    }
+}
+
+domain_enum! {
     /// Where a human task stands in its lifecycle.
     TaskStatus {
         Pending = ("PENDING", "pending"),
