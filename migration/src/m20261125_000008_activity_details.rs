@@ -21,7 +21,9 @@ impl MigrationTrait for Migration {
             big_integer_null(AgentActivities::CacheReadTokens),
             big_integer_null(AgentActivities::CacheWriteTokens),
             big_integer_null(AgentActivities::ReasoningTokens),
-            string_len(AgentActivities::Status, 32).default("ok").to_owned(),
+            string_len(AgentActivities::Status, 32)
+                .default("ok")
+                .to_owned(),
             text_null(AgentActivities::ErrorMessage),
             timestamp_with_time_zone_null(AgentActivities::StartedAt),
             timestamp_with_time_zone_null(AgentActivities::EndedAt),
