@@ -198,6 +198,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
                 error_message: failed.then(|| "upstream timed out after 30s".to_owned()),
                 started_at: Some(started),
                 ended_at: Some(started + Duration::milliseconds(duration)),
+                unpriced: false,
             };
             activities.push(activity.into_active_model().reset_all());
             at += Duration::minutes(ACTIVITY_EVERY_MINUTES);

@@ -40,6 +40,8 @@ pub struct Model {
     pub error_message: Option<String>,
     pub started_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,
+    /// It used a model (or tokens) that no price covers: its cost is unknown, not zero.
+    pub unpriced: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261125_000005_invitations;
 mod m20261125_000006_oauth_states;
 mod m20261125_000007_activity_feed_index;
 mod m20261125_000008_activity_details;
+mod m20261125_000009_activity_unpriced;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_oauth_states::Migration),
             Box::new(m20261125_000007_activity_feed_index::Migration),
             Box::new(m20261125_000008_activity_details::Migration),
+            Box::new(m20261125_000009_activity_unpriced::Migration),
         ]
     }
 }

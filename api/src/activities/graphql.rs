@@ -56,9 +56,16 @@ impl Activity {
         Json(&self.0.payload)
     }
 
-    /// Exact cost in US dollars; `null` when unknown.
+    /// Exact cost in US dollars: as reported, or computed from the tokens at the model's
+    /// price; `null` when unknown.
     async fn cost_usd(&self) -> Option<Decimal> {
         self.0.cost_usd.map(Usd::amount)
+    }
+
+    /// The activity named a model or counted tokens that no price covers: its cost is
+    /// unknown (never counted as $0).
+    async fn unpriced(&self) -> bool {
+        self.0.unpriced
     }
 
     async fn duration_ms(&self) -> Option<i64> {

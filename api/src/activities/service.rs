@@ -153,8 +153,14 @@ pub async fn record(
         .await?
         .into_iter()
         .collect();
-    let fresh: Vec<agent_activity::Model> =
+    let mut fresh: Vec<agent_activity::Model> =
         models.into_iter().filter(|m| seen.insert(m.id)).collect();
+    if !fresh.is_empty() {
+        let settings = crate::orgs::service::settings_of(&txn, org).await?;
+        for activity in &mut fresh {
+            crate::costs::price(&settings, activity);
+        }
+    }
 
     if !fresh.is_empty() {
         let rows = fresh.iter().cloned().map(active_model);
@@ -348,6 +354,7 @@ fn to_model(
         error_message: details.error_message,
         started_at: details.started_at.map(crate::time::truncate),
         ended_at: details.ended_at.map(crate::time::truncate),
+        unpriced: false,
         id: activity.id.unwrap_or_default().0,
         org_id: org.0,
         agent_id: activity.agent_id.0,

@@ -120,6 +120,7 @@ mod tests {
                 error_message: None,
                 started_at: None,
                 ended_at: None,
+                unpriced: false,
             }),
         }
     }

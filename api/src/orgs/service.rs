@@ -17,6 +17,18 @@ pub async fn get(state: &AppState, id: OrgId) -> ApiResult<organization::Model> 
         .ok_or(ApiError::NotFound("organization"))
 }
 
+/// The organization's settings (price overrides, PII rules, …).
+pub async fn settings_of(
+    db: &impl sea_orm::ConnectionTrait,
+    id: OrgId,
+) -> ApiResult<serde_json::Value> {
+    Ok(organization::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .map(|org| org.settings)
+        .unwrap_or_default())
+}
+
 /// Changes to the organization; absent fields stay as they are.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -375,3 +375,76 @@ async fn rest_ingest_records_runs_models_tokens_and_outcomes(backend: Backend) {
         .await;
     assert_eq!(data["activities"]["nodes"].as_array().unwrap().len(), 3);
 }
+
+on_both_backends!(costs_come_from_tokens_at_the_models_price_and_unpriced_is_never_zero);
+
+async fn costs_come_from_tokens_at_the_models_price_and_unpriced_is_never_zero(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "priced").await;
+    let with = |model: &str, cost: Option<&str>| {
+        let mut a = activity(&agent, "TOOL_CALL", "0");
+        a["model"] = json!(model);
+        a["inputTokens"] = json!(1_000);
+        a["outputTokens"] = json!(500);
+        a["cacheReadTokens"] = json!(2_000);
+        a["cacheWriteTokens"] = json!(1_000);
+        a["reasoningTokens"] = json!(100);
+        a["costUsd"] = cost.map_or(Value::Null, |c| json!(c));
+        a
+    };
+    let computed = with("claude-sonnet-4-5", None);
+    let supplied = with("claude-sonnet-4-5", Some("0.5"));
+    let unknown = with("in-house-model-7", None);
+    let answer = app
+        .record(&admin.token, json!([computed, supplied, unknown]))
+        .await;
+    assert_eq!(
+        answer["data"]["recordActivities"]["inserted"], 3,
+        "{answer}"
+    );
+
+    let cost_of = |data: &Value, id: &Value| {
+        let node = data["activities"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == *id)
+            .unwrap()
+            .clone();
+        (node["costUsd"].clone(), node["unpriced"].clone())
+    };
+    let query = "{ activities { nodes { id costUsd unpriced } } }";
+    let data = app.graphql_ok(Some(&admin.token), query, json!({})).await;
+    // 1,000 × $3 + 500 × $15 + 2,000 × $0.30 + 1,000 × $3.75 + 100 × $15, per million tokens.
+    assert_eq!(
+        cost_of(&data, &computed["id"]),
+        (json!("0.01635"), json!(false))
+    );
+    assert_eq!(
+        cost_of(&data, &supplied["id"]),
+        (json!("0.5"), json!(false)),
+        "a supplied cost wins"
+    );
+    assert_eq!(
+        cost_of(&data, &unknown["id"]),
+        (Value::Null, json!(true)),
+        "unknown, not $0"
+    );
+
+    // The organization's own price for a model overrides the shipped table.
+    app.graphql_ok(
+        Some(&admin.token),
+        "mutation($s: JSON!) { updateOrganization(input: { settings: $s }) { id } }",
+        json!({ "s": { "prices": { "in-house-model-7": { "input": "1", "output": "2" } } } }),
+    )
+    .await;
+    let again = with("in-house-model-7", None);
+    app.record(&admin.token, json!([again])).await;
+    let data = app.graphql_ok(Some(&admin.token), query, json!({})).await;
+    // 1,000 × $1 + 500 × $2 + 2,000 × $1 + 1,000 × $1 + 100 × $2, per million tokens.
+    assert_eq!(
+        cost_of(&data, &again["id"]),
+        (json!("0.0052"), json!(false))
+    );
+}

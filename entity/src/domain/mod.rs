@@ -6,4 +6,4 @@ mod money;
 
 pub use enums::*;
 pub use ids::*;
-pub use money::{MoneyError, Usd};
+pub use money::{MoneyError, SCALE as MONEY_SCALE, Usd};
