@@ -7,10 +7,9 @@ use chrono::{DateTime, Utc};
 use entity::{ActivityId, ActivityType, AgentId, Usd, agent_activity};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::rest::parse_path_id;
 use crate::auth::viewer::RequireViewer;
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiQuery, BodyLimit, PageBody};
+use crate::http::extract::{ApiJson, ApiQuery, BodyLimit, PageBody, path_id};
 use crate::http::rest::RestRoute;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -114,7 +113,7 @@ pub async fn list_for_agent(
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<axum::Json<PageBody<ActivityBody>>> {
-    let agent = crate::agents::service::get(&state, viewer.org_id, parse_path_id(&id)?).await?;
+    let agent = crate::agents::service::get(&state, viewer.org_id, path_id(&id, "agent")?).await?;
     let page = PageRequest::new(params.first, params.after.as_deref())?;
     let types = params
         .types

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, RequestMeta};
 use crate::auth::viewer::RequireViewer;
-use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiQuery, PageBody};
+use crate::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiQuery, PageBody, path_id};
 use crate::http::rest::RestRoute;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -100,12 +100,7 @@ async fn show(
     RequireViewer(viewer): RequireViewer,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<AgentBody>> {
-    let id = parse_path_id(&id)?;
+    let id = path_id(&id, "agent")?;
     let agent = service::get(&state, viewer.org_id, id).await?;
     Ok(axum::Json(agent.into()))
-}
-
-/// A malformed id in a path names nothing, so it is "not found" like any unknown id.
-pub fn parse_path_id(id: &str) -> ApiResult<AgentId> {
-    id.parse().map_err(|_| ApiError::NotFound("agent"))
 }

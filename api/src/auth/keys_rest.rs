@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, RequestMeta};
 use crate::auth::viewer::RequireViewer;
-use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiQuery, PageBody, PageParams};
+use crate::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiQuery, PageBody, PageParams, path_id};
 use crate::http::rest::RestRoute;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -120,8 +120,14 @@ async fn rotate(
         body.grace_seconds
             .unwrap_or(super::graphql::DEFAULT_ROTATION_GRACE_SECONDS.into()),
     );
-    let (key, secret) =
-        api_keys::rotate(&state, viewer.org_id, &actor, key_id(&id)?, grace).await?;
+    let (key, secret) = api_keys::rotate(
+        &state,
+        viewer.org_id,
+        &actor,
+        path_id(&id, "API key")?,
+        grace,
+    )
+    .await?;
     Ok(axum::Json(CreatedKeyBody {
         api_key: key.into(),
         secret,
@@ -135,10 +141,6 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ApiKeyBody>> {
     let actor = Actor::of(&state, &viewer, meta).await?;
-    let key = api_keys::revoke(&state, viewer.org_id, &actor, key_id(&id)?).await?;
+    let key = api_keys::revoke(&state, viewer.org_id, &actor, path_id(&id, "API key")?).await?;
     Ok(axum::Json(key.into()))
-}
-
-fn key_id(id: &str) -> ApiResult<ApiKeyId> {
-    id.parse().map_err(|_| ApiError::NotFound("API key"))
 }

@@ -15,6 +15,12 @@ use crate::state::AppState;
 /// `MALFORMED_REQUEST` / `PAYLOAD_TOO_LARGE` errors in our error shape.
 pub struct ApiJson<T>(pub T);
 
+/// An id from a URL path. A malformed id names nothing, so it is "not found" like any
+/// unknown id (and like another organization's).
+pub fn path_id<T: std::str::FromStr>(id: &str, what: &'static str) -> Result<T, ApiError> {
+    id.parse().map_err(|_| ApiError::NotFound(what))
+}
+
 /// A route's own body limit, when it differs from the server's (set beside
 /// `DefaultBodyLimit` so that errors name the right number).
 #[derive(Debug, Clone, Copy)]

@@ -6,15 +6,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
 use chrono::{DateTime, Utc};
-use entity::{OrgId, Plan, Role, UserId, invitation, organization};
+use entity::{OrgId, Plan, Role, invitation, organization};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::audit::{Actor, RequestMeta};
 use crate::auth::rest::{SessionBody, UserBody};
 use crate::auth::viewer::RequireViewer;
-use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiQuery, PageBody, PageParams};
+use crate::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiQuery, PageBody, PageParams, path_id};
 use crate::http::rest::RestRoute;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -154,7 +154,7 @@ async fn change_role(
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<axum::Json<UserBody>> {
     let actor = Actor::of(&state, &viewer, meta).await?;
-    let member = member_id(&id)?;
+    let member = path_id(&id, "member")?;
     let updated = members::change_role(&state, viewer.org_id, &actor, member, body.role).await?;
     Ok(axum::Json(updated.into()))
 }
@@ -166,7 +166,7 @@ async fn remove_member(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let actor = Actor::of(&state, &viewer, meta).await?;
-    members::remove(&state, viewer.org_id, &actor, member_id(&id)?).await?;
+    members::remove(&state, viewer.org_id, &actor, path_id(&id, "member")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -212,11 +212,7 @@ async fn revoke_invitation(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<InvitationBody>> {
     let actor = Actor::of(&state, &viewer, meta).await?;
-    let id = id.parse().map_err(|_| ApiError::NotFound("invitation"))?;
+    let id = path_id(&id, "invitation")?;
     let revoked = members::revoke_invitation(&state, viewer.org_id, &actor, id).await?;
     Ok(axum::Json(revoked.into()))
-}
-
-fn member_id(id: &str) -> ApiResult<UserId> {
-    id.parse().map_err(|_| ApiError::NotFound("member"))
 }
