@@ -126,7 +126,7 @@ impl AgentMutation {
     /// Registers an agent (operators and admins).
     async fn create_agent(&self, ctx: &Context<'_>, input: CreateAgentInput) -> ApiResult<Agent> {
         let viewer = ctx.authorize("Mutation.createAgent")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         let input = NewAgent {
             name: input.name,
             agent_type: input.agent_type,
@@ -145,7 +145,7 @@ impl AgentMutation {
         input: UpdateAgentInput,
     ) -> ApiResult<Agent> {
         let viewer = ctx.authorize("Mutation.updateAgent")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         let id: AgentId = parse_id(&id, "id")?;
         let patch = AgentPatch {
             name: input.name,

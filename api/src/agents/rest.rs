@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::{AgentId, AgentStatus, AgentType, agent};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, RequestMeta};
+use crate::audit::Actor;
 use crate::auth::viewer::RequireViewer;
 use crate::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiQuery, PageBody, path_id};
@@ -87,10 +87,9 @@ async fn list(
 async fn create(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     ApiJson(input): ApiJson<NewAgent>,
 ) -> ApiResult<(StatusCode, axum::Json<AgentBody>)> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     let agent = service::create(&state, viewer.org_id, &actor, input).await?;
     Ok((StatusCode::CREATED, axum::Json(agent.into())))
 }

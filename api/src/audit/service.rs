@@ -10,8 +10,9 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::auth::Principal;
 use crate::auth::secrets::sha256_hex;
-use crate::auth::{Principal, Viewer};
+use crate::auth::viewer::Caller;
 use crate::error::ApiResult;
 use crate::pagination::{self, Cursor, Page, PageRequest};
 use crate::state::AppState;
@@ -65,26 +66,17 @@ impl Actor {
         }
     }
 
-    /// The authenticated caller, labelled with their current email or key prefix.
-    pub async fn of(state: &AppState, viewer: &Viewer, meta: RequestMeta) -> ApiResult<Actor> {
-        match viewer.principal {
-            Principal::User { id, .. } => {
-                let member = crate::auth::service::find_user(state, viewer.org_id, id).await?;
-                Ok(Actor::user(&member, meta))
-            }
-            Principal::ApiKey { id, .. } => {
-                let prefix = entity::api_key::Entity::find_by_id(id.0)
-                    .one(&state.db)
-                    .await?
-                    .map(|k| k.prefix)
-                    .unwrap_or_default();
-                Ok(Actor {
-                    kind: "api_key",
-                    id: Some(id.0),
-                    label: prefix,
-                    meta,
-                })
-            }
+    /// The authenticated caller, as authentication found them.
+    pub fn caller(caller: &Caller, meta: RequestMeta) -> Actor {
+        let (kind, id) = match caller.viewer.principal {
+            Principal::User { id, .. } => ("user", id.0),
+            Principal::ApiKey { id, .. } => ("api_key", id.0),
+        };
+        Actor {
+            kind,
+            id: Some(id),
+            label: caller.label.clone(),
+            meta,
         }
     }
 }

@@ -272,7 +272,7 @@ impl AuthMutation {
     async fn log_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let viewer = ctx.authorize("Mutation.logOutEverywhere")?;
         let user = viewer.user_id("Mutation.logOutEverywhere")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         service::log_out_everywhere(ctx.state()?, &actor, viewer.org_id, user).await?;
         Ok(true)
     }
@@ -304,7 +304,7 @@ impl AuthMutation {
         input: CreateApiKeyInput,
     ) -> ApiResult<CreatedApiKey> {
         let viewer = ctx.authorize("Mutation.createApiKey")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         let new = api_keys::NewKey {
             name: &input.name,
             scope: input.scope.unwrap_or(ApiKeyScope::Full),
@@ -326,7 +326,7 @@ impl AuthMutation {
         grace_seconds: Option<i32>,
     ) -> ApiResult<CreatedApiKey> {
         let viewer = ctx.authorize("Mutation.rotateApiKey")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         let id: ApiKeyId = parse_id(&id, "id")?;
         let grace = chrono::Duration::seconds(i64::from(
             grace_seconds.unwrap_or(DEFAULT_ROTATION_GRACE_SECONDS),
@@ -343,7 +343,7 @@ impl AuthMutation {
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ApiKey> {
         let viewer = ctx.authorize("Mutation.revokeApiKey")?;
         let id: ApiKeyId = parse_id(&id, "id")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         api_keys::revoke(ctx.state()?, viewer.org_id, &actor, id)
             .await
             .map(ApiKey)

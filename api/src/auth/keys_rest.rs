@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use entity::{ApiKeyId, ApiKeyScope, api_key};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, RequestMeta};
+use crate::audit::Actor;
 use crate::auth::viewer::RequireViewer;
 use crate::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiQuery, PageBody, PageParams, path_id};
@@ -92,10 +92,9 @@ async fn list(
 async fn create(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedKeyBody>)> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     let new = NewKey {
         name: &body.name,
         scope: body.scope.unwrap_or(ApiKeyScope::Full),
@@ -111,11 +110,10 @@ async fn create(
 async fn rotate(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RotateBody>,
 ) -> ApiResult<axum::Json<CreatedKeyBody>> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     let grace = chrono::Duration::seconds(
         body.grace_seconds
             .unwrap_or(super::graphql::DEFAULT_ROTATION_GRACE_SECONDS.into()),
@@ -137,10 +135,9 @@ async fn rotate(
 async fn revoke(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ApiKeyBody>> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     let key = api_keys::revoke(&state, viewer.org_id, &actor, path_id(&id, "API key")?).await?;
     Ok(axum::Json(key.into()))
 }

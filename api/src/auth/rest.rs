@@ -140,10 +140,9 @@ struct PasswordBody {
 async fn log_out_everywhere(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
 ) -> ApiResult<StatusCode> {
     let user = viewer.user_id("POST /api/v1/auth/logout-everywhere")?;
-    let actor = Actor::of(&state, &viewer, meta).await?;
     service::log_out_everywhere(&state, &actor, viewer.org_id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }

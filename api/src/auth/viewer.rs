@@ -51,16 +51,27 @@ impl Viewer {
     }
 }
 
-/// Resolves a bearer credential (a JWT or an API key) into a viewer.
-pub async fn authenticate_bearer(state: &AppState, credential: &str) -> ApiResult<Viewer> {
+/// An authenticated caller and how the audit log names them (the member's email or the
+/// key's prefix), read once with the credential.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub viewer: Viewer,
+    pub label: String,
+}
+
+/// Resolves a bearer credential (a JWT or an API key) into a caller.
+pub async fn authenticate_bearer(state: &AppState, credential: &str) -> ApiResult<Caller> {
     if api_keys::looks_like_key(credential) {
         let key = api_keys::authenticate(state, credential).await?;
-        return Ok(Viewer {
-            org_id: key.org_id.into(),
-            principal: Principal::ApiKey {
-                id: key.id.into(),
-                scope: key.scope,
+        return Ok(Caller {
+            viewer: Viewer {
+                org_id: key.org_id.into(),
+                principal: Principal::ApiKey {
+                    id: key.id.into(),
+                    scope: key.scope,
+                },
             },
+            label: key.prefix,
         });
     }
     let claims: jwt::Claims = state.tokens.verify(credential)?;
@@ -73,12 +84,15 @@ pub async fn authenticate_bearer(state: &AppState, credential: &str) -> ApiResul
         .ok_or(ApiError::Unauthenticated(
             "this account is no longer a member",
         ))?;
-    Ok(Viewer {
-        org_id: claims.org,
-        principal: Principal::User {
-            id: claims.sub,
-            role: member.role,
+    Ok(Caller {
+        viewer: Viewer {
+            org_id: claims.org,
+            principal: Principal::User {
+                id: claims.sub,
+                role: member.role,
+            },
         },
+        label: member.email,
     })
 }
 
@@ -87,7 +101,7 @@ pub async fn authenticate_bearer(state: &AppState, credential: &str) -> ApiResul
 pub async fn authenticate_header(
     state: &AppState,
     header: Option<&str>,
-) -> ApiResult<Option<Viewer>> {
+) -> ApiResult<Option<Caller>> {
     let Some(header) = header else {
         return Ok(None);
     };
@@ -108,10 +122,12 @@ pub async fn admit(
     state: &AppState,
     headers: &HeaderMap,
     address: IpAddr,
-) -> ApiResult<Option<Viewer>> {
-    let viewer = authenticate_header(state, authorization_header(headers)?).await?;
-    state.limits.check(&RateKey::of(viewer.as_ref(), address))?;
-    Ok(viewer)
+) -> ApiResult<Option<Caller>> {
+    let caller = authenticate_header(state, authorization_header(headers)?).await?;
+    state
+        .limits
+        .check(&RateKey::of(caller.as_ref().map(|c| &c.viewer), address))?;
+    Ok(caller)
 }
 
 /// The `Authorization` header's text, if present.

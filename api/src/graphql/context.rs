@@ -3,6 +3,7 @@
 use async_graphql::Context;
 
 use crate::audit::{Actor, RequestMeta};
+use crate::auth::viewer::Caller;
 use crate::auth::{Viewer, roles};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -45,9 +46,12 @@ pub fn request_meta(ctx: &Context<'_>) -> RequestMeta {
     ctx.data_opt::<RequestMeta>().cloned().unwrap_or_default()
 }
 
-/// The caller as the audit log records them.
-pub async fn audit_actor(ctx: &Context<'_>, viewer: &Viewer) -> ApiResult<Actor> {
-    Actor::of(ctx.state()?, viewer, request_meta(ctx)).await
+/// The caller as the audit log records them (from what authentication read, no query).
+pub fn audit_actor(ctx: &Context<'_>) -> ApiResult<Actor> {
+    let caller = ctx
+        .data_opt::<Caller>()
+        .ok_or(ApiError::Unauthenticated("sign in or send an API key"))?;
+    Ok(Actor::caller(caller, request_meta(ctx)))
 }
 
 /// Parses a GraphQL `ID` into a typed id, naming the argument on failure.

@@ -91,7 +91,7 @@ async fn prepare(
             ApiError::MalformedRequest(rejection.body_text())
         }
     })?;
-    let viewer = admit(state, headers, client).await?;
+    let caller = admit(state, headers, client).await?;
     let request: BatchRequest = serde_json::from_slice(&body).map_err(|err| {
         ApiError::MalformedRequest(format!("request body is not a GraphQL request: {err}"))
     })?;
@@ -107,8 +107,8 @@ async fn prepare(
         request => request,
     };
     let request = request.data(RequestMeta::from_http(headers, client));
-    Ok(match viewer {
-        Some(viewer) => request.data(viewer),
+    Ok(match caller {
+        Some(caller) => request.data(caller.viewer).data(caller),
         None => request,
     })
 }
@@ -146,8 +146,8 @@ async fn connection_data(
         .iter()
         .find_map(|key| payload.get(*key).and_then(|v| v.as_str()));
     let mut data = Data::default();
-    if let Some(viewer) = authenticate_header(&state, authorization).await? {
-        data.insert(viewer);
+    if let Some(caller) = authenticate_header(&state, authorization).await? {
+        data.insert(caller.viewer);
     }
     Ok(data)
 }

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::MethodRouter;
 
-use crate::audit::RequestMeta;
+use crate::audit::{Actor, RequestMeta};
 use crate::auth::roles;
 use crate::auth::viewer::{Authenticated, admit};
 use crate::error::ApiResult;
@@ -87,9 +87,14 @@ async fn authorize(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-    let viewer = admit(&state, request.headers(), address).await?;
-    let viewer = roles::authorize(viewer, operation)?;
+    let caller = admit(&state, request.headers(), address).await?;
+    let viewer = roles::authorize(caller.as_ref().map(|c| c.viewer), operation)?;
     let meta = RequestMeta::from_http(request.headers(), address);
+    if let Some(caller) = &caller {
+        request
+            .extensions_mut()
+            .insert(Actor::caller(caller, meta.clone()));
+    }
     request.extensions_mut().insert(Authenticated(viewer));
     request.extensions_mut().insert(meta);
     Ok(next.run(request).await)

@@ -155,7 +155,7 @@ impl MemberMutation {
         input: InviteMemberInput,
     ) -> ApiResult<CreatedInvitation> {
         let viewer = ctx.authorize("Mutation.inviteMember")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         let created = members::invite(
             ctx.state()?,
             viewer.org_id,
@@ -192,7 +192,7 @@ impl MemberMutation {
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Invitation> {
         let viewer = ctx.authorize("Mutation.revokeInvitation")?;
         let id: uuid::Uuid = parse_id(&id, "id")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         members::revoke_invitation(ctx.state()?, viewer.org_id, &actor, id)
             .await
             .map(Invitation)
@@ -205,7 +205,7 @@ impl MemberMutation {
         input: UpdateOrganizationInput,
     ) -> ApiResult<Organization> {
         let viewer = ctx.authorize("Mutation.updateOrganization")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         let patch = super::service::OrganizationPatch {
             name: input.name,
             plan: input.plan,
@@ -225,7 +225,7 @@ impl MemberMutation {
     ) -> ApiResult<User> {
         let viewer = ctx.authorize("Mutation.updateMemberRole")?;
         let member: UserId = parse_id(&user_id, "userId")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         members::change_role(ctx.state()?, viewer.org_id, &actor, member, role)
             .await
             .map(User)
@@ -236,7 +236,7 @@ impl MemberMutation {
     async fn remove_member(&self, ctx: &Context<'_>, user_id: ID) -> ApiResult<bool> {
         let viewer = ctx.authorize("Mutation.removeMember")?;
         let member: UserId = parse_id(&user_id, "userId")?;
-        let actor = audit_actor(ctx, &viewer).await?;
+        let actor = audit_actor(ctx)?;
         members::remove(ctx.state()?, viewer.org_id, &actor, member).await?;
         Ok(true)
     }

@@ -128,10 +128,9 @@ async fn show_organization(
 async fn update_organization(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     ApiJson(body): ApiJson<OrganizationPatch>,
 ) -> ApiResult<axum::Json<OrganizationBody>> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     let updated = service::update(&state, viewer.org_id, &actor, body).await?;
     Ok(axum::Json(updated.into()))
 }
@@ -149,11 +148,10 @@ async fn list_members(
 async fn change_role(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<axum::Json<UserBody>> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     let member = path_id(&id, "member")?;
     let updated = members::change_role(&state, viewer.org_id, &actor, member, body.role).await?;
     Ok(axum::Json(updated.into()))
@@ -162,10 +160,9 @@ async fn change_role(
 async fn remove_member(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     members::remove(&state, viewer.org_id, &actor, path_id(&id, "member")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -183,10 +180,9 @@ async fn list_invitations(
 async fn invite(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     ApiJson(body): ApiJson<InviteBody>,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedInvitationBody>)> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     let created = members::invite(&state, viewer.org_id, &actor, &body.email, body.role).await?;
     let body = CreatedInvitationBody {
         accept_path: format!("/accept-invitation?token={}", created.token),
@@ -208,10 +204,9 @@ async fn accept(
 async fn revoke_invitation(
     State(state): State<AppState>,
     RequireViewer(viewer): RequireViewer,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<InvitationBody>> {
-    let actor = Actor::of(&state, &viewer, meta).await?;
     let id = path_id(&id, "invitation")?;
     let revoked = members::revoke_invitation(&state, viewer.org_id, &actor, id).await?;
     Ok(axum::Json(revoked.into()))
