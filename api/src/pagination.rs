@@ -4,9 +4,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, IntoColumnRef};
+use sea_orm::sea_query::{Condition, IntoColumnRef, ValueType};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter as _, QueryOrder as _, QuerySelect as _, Select,
+    ColumnTrait, EntityTrait, ModelTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    Select,
 };
 use uuid::Uuid;
 
@@ -89,14 +90,13 @@ impl<T> Page<T> {
 }
 
 /// Runs `select` newest first from the request's position, fetching one extra row to learn
-/// whether another page follows.
+/// whether another page follows. Each row's cursor is read from the same two columns.
 pub async fn fetch_page<E, C>(
     db: &C,
     select: Select<E>,
     time_col: E::Column,
     id_col: E::Column,
     request: PageRequest,
-    key: impl Fn(&E::Model) -> Cursor,
 ) -> ApiResult<Page<E::Model>>
 where
     E: EntityTrait,
@@ -121,8 +121,21 @@ where
         .await?;
     let has_next_page = rows.len() as u64 > request.first;
     rows.truncate(request.first as usize);
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let time = <DateTime<Utc> as ValueType>::try_from(row.get(time_col));
+            let id = <Uuid as ValueType>::try_from(row.get(id_col));
+            match (time, id) {
+                (Ok(time), Ok(id)) => Ok((Cursor { time, id }, row)),
+                _ => Err(ApiError::internal(anyhow::anyhow!(
+                    "paging columns are not a timestamp and an id"
+                ))),
+            }
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(Page {
-        items: rows.into_iter().map(|row| (key(&row), row)).collect(),
+        items,
         has_next_page,
     })
 }

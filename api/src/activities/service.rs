@@ -109,14 +109,6 @@ impl FeedFilter {
     }
 }
 
-/// The cursor position of an activity in lists.
-pub fn cursor(activity: &agent_activity::Model) -> Cursor {
-    Cursor {
-        time: activity.timestamp,
-        id: activity.id,
-    }
-}
-
 /// Stores a batch in one transaction and, after the commit, publishes the activities that
 /// were new, in batch order. Every agent must belong to `org`; a retried id is counted as a
 /// duplicate, not stored again and not an error.
@@ -281,7 +273,6 @@ pub async fn list(
         agent_activity::Column::Timestamp,
         agent_activity::Column::Id,
         page,
-        cursor,
     )
     .await
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{self, Cursor, Page, PageRequest};
+use crate::pagination::{self, Page, PageRequest};
 use crate::state::AppState;
 
 /// Longest agent name accepted.
@@ -42,14 +42,6 @@ pub struct AgentPatch {
     pub config: Option<serde_json::Value>,
 }
 
-/// The cursor position of an agent in lists.
-pub fn cursor(agent: &agent::Model) -> Cursor {
-    Cursor {
-        time: agent.created_at,
-        id: agent.id,
-    }
-}
-
 /// The organization's agents, newest first.
 pub async fn list(
     state: &AppState,
@@ -70,7 +62,6 @@ pub async fn list(
         agent::Column::CreatedAt,
         agent::Column::Id,
         page,
-        cursor,
     )
     .await
 }

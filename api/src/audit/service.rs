@@ -14,7 +14,7 @@ use crate::auth::Principal;
 use crate::auth::secrets::sha256_hex;
 use crate::auth::viewer::Caller;
 use crate::error::ApiResult;
-use crate::pagination::{self, Cursor, Page, PageRequest};
+use crate::pagination::{self, Page, PageRequest};
 use crate::state::AppState;
 
 /// `prev_hash` of an organization's first record.
@@ -219,10 +219,6 @@ pub async fn list(
         audit_log::Column::OccurredAt,
         audit_log::Column::Id,
         page,
-        |e| Cursor {
-            time: e.occurred_at,
-            id: e.id,
-        },
     )
     .await
 }

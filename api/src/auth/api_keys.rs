@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq as _;
 use super::secrets::{random_alphanumeric, sha256_hex};
 use crate::audit::{self, Actor, Change};
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{self, Cursor, Page, PageRequest};
+use crate::pagination::{self, Page, PageRequest};
 use crate::state::AppState;
 
 const KEY_PREFIX: &str = "hai_";
@@ -212,10 +212,6 @@ pub async fn list(
         api_key::Column::CreatedAt,
         api_key::Column::Id,
         page,
-        |k| Cursor {
-            time: k.created_at,
-            id: k.id,
-        },
     )
     .await
 }

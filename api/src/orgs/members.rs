@@ -17,7 +17,7 @@ use crate::auth::secrets::{random_alphanumeric, sha256_hex};
 use crate::auth::service::{Session, email_taken, normalize_email, open_session};
 use crate::auth::{password, refresh};
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{self, Cursor, Page, PageRequest};
+use crate::pagination::{self, Page, PageRequest};
 use crate::state::AppState;
 
 /// How long an invitation link works.
@@ -210,10 +210,6 @@ pub async fn list_members(
         user::Column::CreatedAt,
         user::Column::Id,
         page,
-        |u| Cursor {
-            time: u.created_at,
-            id: u.id,
-        },
     )
     .await
 }
@@ -231,10 +227,6 @@ pub async fn list_invitations(
         invitation::Column::CreatedAt,
         invitation::Column::Id,
         page,
-        |i| Cursor {
-            time: i.created_at,
-            id: i.id,
-        },
     )
     .await
 }
