@@ -19,6 +19,7 @@ pub const ENV_VARS: &[&str] = &[
     "DATABASE_URL",
     "HUMANAIOS_DATA_DIR",
     "HUMANAIOS_DB_MAX_CONNECTIONS",
+    "HUMANAIOS_INGEST_WRITERS",
     "REDIS_URL",
     "HUMANAIOS_JWT_SECRET",
     "HUMANAIOS_JWT_ISSUER",
@@ -79,6 +80,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Connection pool size.
     pub db_max_connections: u32,
+    /// Ingest writer tasks on PostgreSQL, each committing a group of concurrent batches at a
+    /// time (SQLite always uses one).
+    pub ingest_writers: usize,
     /// Redis for the cross-replica event bus (`REDIS_URL`); unset: in-process bus.
     pub redis_url: Option<String>,
     /// HS256 signing secret for access tokens, at least 32 bytes. Unset: one is generated
@@ -145,6 +149,7 @@ impl Default for Config {
             database_url: None,
             data_dir: PathBuf::from("data"),
             db_max_connections: 10,
+            ingest_writers: 4,
             redis_url: None,
             jwt_secret: None,
             jwt_issuer: "humanaios".to_owned(),

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    ActivityStatus, ActivityType, AgentStatus, AgentType, AuthProvider, Plan, Role, TaskStatus,
-    TaskType, Usd, agent, agent_activity, human_task, organization, user,
+    ActivityStatus, ActivityType, AgentStatus, AgentType, AuthProvider, OrgId, Plan, Role,
+    TaskStatus, TaskType, Usd, agent, agent_activity, human_task, organization, user,
 };
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
@@ -199,11 +199,28 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
                 started_at: Some(started),
                 ended_at: Some(started + Duration::milliseconds(duration)),
                 unpriced: false,
+                feed_seq: 0,
             };
-            activities.push(activity.into_active_model().reset_all());
+            activities.push(activity);
             at += Duration::minutes(ACTIVITY_EVERY_MINUTES);
         }
     }
+    // The live feed numbers activities in the order they were stored.
+    activities.sort_by_key(|a| (a.received_at, a.id));
+    let first =
+        crate::activities::sequence::reserve(&txn, OrgId(org_id), activities.len() as u64).await?;
+    let activities: Vec<_> = activities
+        .into_iter()
+        .zip(first..)
+        .map(|(activity, feed_seq)| {
+            agent_activity::Model {
+                feed_seq,
+                ..activity
+            }
+            .into_active_model()
+            .reset_all()
+        })
+        .collect();
     let activity_count = activities.len();
     for chunk in activities.chunks(500) {
         agent_activity::Entity::insert_many(chunk.to_vec())

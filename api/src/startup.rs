@@ -11,6 +11,7 @@ use axum::Router;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 
+use crate::activities::group_commit::GroupCommitter;
 use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::events::redis::RedisBus;
@@ -48,6 +49,7 @@ impl App {
         };
         let tokens = TokenKeys::new(&secret, &config.jwt_issuer, &config.jwt_audience)?;
         let state = AppState {
+            ingest: GroupCommitter::start(db.clone(), config.ingest_writers),
             db,
             tokens: Arc::new(tokens),
             bus: event_bus(&config).await?,

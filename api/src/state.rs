@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::activities::group_commit::GroupCommitter;
 use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::events::EventBus;
@@ -17,4 +18,6 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub bus: Arc<dyn EventBus>,
     pub limits: Arc<RateLimits>,
+    /// Where ingest batches wait to be committed together.
+    pub ingest: GroupCommitter,
 }

@@ -42,6 +42,9 @@ pub struct Model {
     pub ended_at: Option<DateTimeUtc>,
     /// It used a model (or tokens) that no price covers: its cost is unknown, not zero.
     pub unpriced: bool,
+    /// Its position in the organization's live feed: a per-organization sequence advanced in
+    /// commit order (0 until the ingest transaction assigns it).
+    pub feed_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{BusItem, Event};
 use crate::graphql::connection::{CursorConnection, to_connection};
 use crate::graphql::context::{ContextExt as _, parse_id};
-use crate::pagination::{Cursor, PageRequest};
+use crate::pagination::PageRequest;
 
 use super::service::{
     self, ActivityDetails, ActivityFilter, FeedFilter, NewActivity, RecordOutcome, TokenCounts,
@@ -139,7 +139,7 @@ impl Activity {
     /// Where this activity stands in the live feed: pass it as `activityFeed(after:)` after
     /// a reconnect to receive everything stored since, then the live stream.
     async fn feed_cursor(&self) -> String {
-        service::feed_cursor(&self.0).encode()
+        service::FeedPosition::of(&self.0).encode()
     }
 }
 
@@ -351,7 +351,10 @@ impl ActivitySubscription {
                 .collect::<ApiResult<_>>()?,
             types: types.unwrap_or_default(),
         };
-        let after = after.as_deref().map(Cursor::decode).transpose()?;
+        let after = after
+            .as_deref()
+            .map(service::FeedPosition::decode)
+            .transpose()?;
         // Subscribe before reading what was missed: an activity committed in between is then
         // both replayed and live, and the live copy is dropped below; none falls between.
         let events = ctx.state()?.bus.subscribe();

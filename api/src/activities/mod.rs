@@ -1,5 +1,8 @@
-//! Agent activity: recording batches idempotently, reading them back, and the live feed.
+//! Agent activity: recording batches idempotently (group-committed), reading them back, and
+//! the live feed with its per-organization sequence.
 
 pub mod graphql;
+pub mod group_commit;
 pub mod rest;
+pub mod sequence;
 pub mod service;

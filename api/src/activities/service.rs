@@ -6,16 +6,15 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{
     ActivityId, ActivityStatus, ActivityType, AgentId, OrgId, Usd, agent, agent_activity,
 };
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, IntoActiveModel as _,
-    QueryFilter as _, QuerySelect as _,
-};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Envelope, Event};
-use crate::pagination::{self, Cursor, Page, PageRequest};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::pagination::{self, Page, PageRequest};
 use crate::state::AppState;
 
 /// Most activities accepted in one batch.
@@ -109,8 +108,8 @@ impl FeedFilter {
     }
 }
 
-/// Stores a batch in one transaction and, after the commit, publishes the activities that
-/// were new, in batch order. Every agent must belong to `org`; a retried id is counted as a
+/// Stores a batch (group-committed with concurrent batches, see [`super::group_commit`])
+/// and, after the commit, publishes the activities that were new, in batch order. Every agent must belong to `org`; a retried id is counted as a
 /// duplicate, not stored again and not an error.
 pub async fn record(
     state: &AppState,
@@ -130,44 +129,21 @@ pub async fn record(
         .map(|(i, a)| to_model(i, a, org, received_at))
         .collect::<ApiResult<Vec<_>>>()?;
     let accepted = models.len();
+    // Agents are never deleted, so a check before the transaction holds inside it.
+    check_agents_belong_to(&state.db, org, &models).await?;
 
-    let txn = crate::db::begin_write(&state.db).await?;
-    check_agents_belong_to(&txn, org, &models).await?;
-
-    // Skip ids already stored (a retried batch) and ids repeated within this batch.
-    let ids: Vec<uuid::Uuid> = models.iter().map(|m| m.id).collect();
-    let mut seen: HashSet<uuid::Uuid> = agent_activity::Entity::find()
-        .select_only()
-        .column(agent_activity::Column::Id)
-        .filter(agent_activity::Column::Id.is_in(ids))
-        .into_tuple::<uuid::Uuid>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
+    // An id repeated within the batch counts once; ids stored earlier are found at insert.
+    let mut seen = HashSet::with_capacity(models.len());
     let mut fresh: Vec<agent_activity::Model> =
         models.into_iter().filter(|m| seen.insert(m.id)).collect();
     if !fresh.is_empty() {
-        let settings = crate::orgs::service::settings_of(&txn, org).await?;
+        let settings = crate::orgs::service::settings_of(&state.db, org).await?;
         for activity in &mut fresh {
             crate::costs::price(&settings, activity);
         }
     }
 
-    if !fresh.is_empty() {
-        let rows = fresh.iter().cloned().map(active_model);
-        agent_activity::Entity::insert_many(rows)
-            .on_conflict(
-                // A concurrent retry of the same batch may commit between our read and write.
-                OnConflict::column(agent_activity::Column::Id)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-
+    let fresh = state.ingest.commit(org, fresh).await?;
     let inserted = fresh.len();
     metrics::counter!("humanaios_activities_recorded_total").increment(inserted as u64);
     let events = fresh
@@ -193,35 +169,46 @@ pub async fn record(
 /// through the `activities` query instead.
 pub const MAX_REPLAY: u64 = 10_000;
 
-/// The position of an activity in the live feed: when it was stored, then its id.
-pub fn feed_cursor(activity: &agent_activity::Model) -> Cursor {
-    Cursor {
-        time: activity.received_at,
-        id: activity.id,
+/// A position in an organization's live feed: the activity's feed sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedPosition(pub i64);
+
+impl FeedPosition {
+    /// Where `activity` stands in its organization's feed.
+    pub fn of(activity: &agent_activity::Model) -> Self {
+        FeedPosition(activity.feed_seq)
+    }
+
+    /// The opaque text form clients pass back as `after`.
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("feed|{}", self.0))
+    }
+
+    /// Reads a position produced by [`FeedPosition::encode`].
+    pub fn decode(text: &str) -> ApiResult<Self> {
+        URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| text.strip_prefix("feed|")?.parse::<i64>().ok())
+            .filter(|seq| *seq >= 0)
+            .map(FeedPosition)
+            .ok_or_else(|| ApiError::invalid("after", "is not a feedCursor from this API"))
     }
 }
 
-/// What a feed subscriber missed: the organization's activities stored after `after`
-/// that pass `filter`, oldest first.
+/// What a feed subscriber missed: the organization's activities committed after `after`
+/// that pass `filter`, in feed order.
 pub async fn replay(
     state: &AppState,
     org: OrgId,
     filter: &FeedFilter,
-    after: Cursor,
+    after: FeedPosition,
 ) -> ApiResult<Vec<agent_activity::Model>> {
     use sea_orm::QueryOrder as _;
-    use sea_orm::sea_query::Condition;
     let mut select = agent_activity::Entity::find()
         .filter(agent_activity::Column::OrgId.eq(org.0))
-        .filter(
-            Condition::any()
-                .add(agent_activity::Column::ReceivedAt.gt(after.time))
-                .add(
-                    Condition::all()
-                        .add(agent_activity::Column::ReceivedAt.eq(after.time))
-                        .add(agent_activity::Column::Id.gt(after.id)),
-                ),
-        );
+        .filter(agent_activity::Column::FeedSeq.gt(after.0));
     if !filter.agent_ids.is_empty() {
         select = select
             .filter(agent_activity::Column::AgentId.is_in(filter.agent_ids.iter().map(|a| a.0)));
@@ -230,8 +217,7 @@ pub async fn replay(
         select = select.filter(agent_activity::Column::ActivityType.is_in(filter.types.clone()));
     }
     let missed = select
-        .order_by_asc(agent_activity::Column::ReceivedAt)
-        .order_by_asc(agent_activity::Column::Id)
+        .order_by_asc(agent_activity::Column::FeedSeq)
         .limit(MAX_REPLAY + 1)
         .all(&state.db)
         .await?;
@@ -346,6 +332,7 @@ fn to_model(
         started_at: details.started_at.map(crate::time::truncate),
         ended_at: details.ended_at.map(crate::time::truncate),
         unpriced: false,
+        feed_seq: 0,
         id: activity.id.unwrap_or_default().0,
         org_id: org.0,
         agent_id: activity.agent_id.0,
@@ -356,11 +343,6 @@ fn to_model(
         timestamp,
         received_at,
     })
-}
-
-/// Every column set, for an insert.
-fn active_model(m: agent_activity::Model) -> agent_activity::ActiveModel {
-    m.into_active_model().reset_all()
 }
 
 /// `NOT_FOUND` (naming the first offending position) unless every agent is the org's.

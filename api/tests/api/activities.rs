@@ -184,41 +184,60 @@ async fn an_oversized_batch_or_too_precise_cost_is_refused_naming_the_field(back
     );
 }
 
-on_both_backends!(concurrent_batches_are_all_acknowledged_and_stored);
+on_both_backends!(concurrent_batches_on_two_replicas_store_and_count_each_id_once);
 
-async fn concurrent_batches_are_all_acknowledged_and_stored(backend: Backend) {
+/// Sixteen batches at once, half through a second replica, each with twenty ids of its own
+/// and the same five shared ids: every batch is acknowledged, each shared id is counted as
+/// new by exactly one of them, and each activity is stored once with its own feed position.
+async fn concurrent_batches_on_two_replicas_store_and_count_each_id_once(backend: Backend) {
     let app = spawn_app(backend).await;
+    let replica = app.spawn_replica(|_| {}).await;
     let admin = app.sign_up().await;
     let agent = app.create_agent(&admin.token, "busy").await;
     let key = app.create_api_key(&admin.token).await;
+    let shared: Vec<Value> = (0..5)
+        .map(|_| activity(&agent, "DECISION", "0.002"))
+        .collect();
     let batches: Vec<Value> = (0..16)
         .map(|_| {
-            json!(
-                (0..20)
-                    .map(|_| activity(&agent, "TOOL_CALL", "0.001"))
-                    .collect::<Vec<_>>()
-            )
+            let own = (0..20).map(|_| activity(&agent, "TOOL_CALL", "0.001"));
+            json!(own.chain(shared.iter().cloned()).collect::<Vec<_>>())
         })
         .collect();
-    let answers =
-        futures_util::future::join_all(batches.into_iter().map(|b| app.record(&key, b))).await;
+    let answers = futures_util::future::join_all(batches.into_iter().enumerate().map(|(i, b)| {
+        let server = if i % 2 == 0 { &app } else { &replica.app };
+        server.record(&key, b)
+    }))
+    .await;
+    let mut inserted = 0;
+    let mut duplicates = 0;
     for answer in &answers {
-        assert_eq!(
-            answer["data"]["recordActivities"]["inserted"], 20,
-            "{answer}"
-        );
+        let outcome = &answer["data"]["recordActivities"];
+        assert_eq!(outcome["accepted"], 25, "{answer}");
+        inserted += outcome["inserted"].as_i64().unwrap();
+        duplicates += outcome["duplicates"].as_i64().unwrap();
     }
-    let mut stored = 0;
+    assert_eq!(inserted, 16 * 20 + 5, "each shared id is new exactly once");
+    assert_eq!(duplicates, 16 * 5 - 5);
+
+    let mut ids = std::collections::HashSet::new();
+    let mut positions = std::collections::HashSet::new();
     let mut after = Value::Null;
     loop {
         let data = app
             .graphql_ok(
                 Some(&key),
-                "query($after: String) { activities(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }",
+                "query($after: String) { activities(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id feedCursor } } }",
                 json!({ "after": after }),
             )
             .await;
-        stored += data["activities"]["nodes"].as_array().unwrap().len();
+        for node in data["activities"]["nodes"].as_array().unwrap() {
+            assert!(ids.insert(node["id"].clone()), "stored twice: {node}");
+            assert!(
+                positions.insert(node["feedCursor"].clone()),
+                "shared position: {node}"
+            );
+        }
         if !data["activities"]["pageInfo"]["hasNextPage"]
             .as_bool()
             .unwrap()
@@ -227,7 +246,7 @@ async fn concurrent_batches_are_all_acknowledged_and_stored(backend: Backend) {
         }
         after = data["activities"]["pageInfo"]["endCursor"].clone();
     }
-    assert_eq!(stored, 16 * 20);
+    assert_eq!(ids.len(), 16 * 20 + 5);
 }
 
 on_both_backends!(rest_ingest_records_runs_models_tokens_and_outcomes);

@@ -143,6 +143,11 @@ pub struct Member {
 }
 
 impl TestApp {
+    /// The database this server runs on, for another process to share.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

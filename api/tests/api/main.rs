@@ -11,6 +11,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod demo;
+mod durability;
 mod hardening;
 mod introspection;
 mod isolation;

@@ -1,0 +1,212 @@
+//! Group commit for ingest: concurrent `record` calls hand their prepared rows to a writer
+//! task, which stores everything waiting in ONE transaction and answers each caller after
+//! the commit. Under load a commit (the expensive, fsync-bound part) is shared by many
+//! requests, so throughput grows with load instead of collapsing on lock waits.
+//!
+//! Nothing here is acknowledged before its commit. If a group's transaction fails, each of
+//! its requests is retried alone, so one bad request cannot fail its neighbours.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use entity::{OrgId, agent_activity};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait as _, ConnectionTrait as _, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait as _, IntoActiveModel as _, QueryTrait as _,
+};
+use tokio::sync::{Mutex, mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Most rows one multi-row INSERT carries: SQLite allows 32,766 bound values and an activity
+/// binds about 25.
+const ROWS_PER_STATEMENT: usize = 1_000;
+/// Most rows one group transaction takes; the rest wait for the next group.
+const ROWS_PER_GROUP: usize = 10_000;
+/// Requests that may wait for a writer before callers are slowed down (backpressure).
+const QUEUE_DEPTH: usize = 1_024;
+
+/// One request's rows (already validated, priced and redacted, no id repeated).
+struct Job {
+    org: OrgId,
+    rows: Vec<agent_activity::Model>,
+    reply: oneshot::Sender<ApiResult<Vec<agent_activity::Model>>>,
+}
+
+/// The queue in front of the writer tasks; cheap to clone.
+#[derive(Clone)]
+pub struct GroupCommitter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl GroupCommitter {
+    /// Starts the writers: one on SQLite (it has one writer anyway), `writers` on PostgreSQL,
+    /// where groups of different organizations can commit side by side.
+    pub fn start(db: DatabaseConnection, writers: usize) -> Self {
+        let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
+        let jobs = Arc::new(Mutex::new(jobs));
+        let writers = match db.get_database_backend() {
+            DbBackend::Sqlite => 1,
+            _ => writers.max(1),
+        };
+        for _ in 0..writers {
+            tokio::spawn(write_groups(db.clone(), jobs.clone()));
+        }
+        GroupCommitter { queue }
+    }
+
+    /// Stores `rows` for `org` and returns those that were new (ids not stored before), with
+    /// their feed positions, once they are committed.
+    pub async fn commit(
+        &self,
+        org: OrgId,
+        rows: Vec<agent_activity::Model>,
+    ) -> ApiResult<Vec<agent_activity::Model>> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || ApiError::from(anyhow::anyhow!("the ingest writer has stopped"));
+        self.queue
+            .send(Job { org, rows, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// A writer: takes whatever is waiting (at least one request), commits it as one group,
+/// answers, and goes again until every sender is gone.
+async fn write_groups(db: DatabaseConnection, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let group = {
+            let mut jobs = jobs.lock().await;
+            let Some(first) = jobs.recv().await else {
+                return;
+            };
+            let mut rows = first.rows.len();
+            let mut group = vec![first];
+            while rows < ROWS_PER_GROUP {
+                match jobs.try_recv() {
+                    Ok(job) => {
+                        rows += job.rows.len();
+                        group.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        metrics::histogram!("humanaios_ingest_group_requests").record(group.len() as f64);
+        commit_group(&db, group).await;
+    }
+}
+
+/// Commits `group` in one transaction and answers every request; on failure, retries each
+/// request in a transaction of its own.
+async fn commit_group(db: &DatabaseConnection, group: Vec<Job>) {
+    let batches: Vec<(OrgId, &[agent_activity::Model])> = group
+        .iter()
+        .map(|job| (job.org, job.rows.as_slice()))
+        .collect();
+    match store(db, &batches).await {
+        Ok(inserted) => {
+            for (job, inserted) in group.into_iter().zip(inserted) {
+                let _ = job.reply.send(Ok(inserted));
+            }
+        }
+        Err(err) if group.len() == 1 => {
+            let job = group.into_iter().next().expect("one job");
+            let _ = job.reply.send(Err(err));
+        }
+        Err(err) => {
+            tracing::warn!(error = ?err, requests = group.len(), "group commit failed; retrying each request alone");
+            for job in group {
+                let answer = store(db, &[(job.org, job.rows.as_slice())])
+                    .await
+                    .map(|mut inserted| inserted.pop().unwrap_or_default());
+                let _ = job.reply.send(answer);
+            }
+        }
+    }
+}
+
+/// Stores the batches in one transaction; for each batch, the rows that were new.
+async fn store(
+    db: &DatabaseConnection,
+    batches: &[(OrgId, &[agent_activity::Model])],
+) -> ApiResult<Vec<Vec<agent_activity::Model>>> {
+    let txn = crate::db::begin_write(db).await?;
+    // An id sent by two requests of this group is the first one's; the second counts it as
+    // a duplicate, exactly as if it had come after the commit.
+    let mut claimed = HashSet::new();
+    let mut candidates: Vec<Vec<agent_activity::Model>> = batches
+        .iter()
+        .map(|(_, rows)| {
+            rows.iter()
+                .filter(|row| claimed.insert(row.id))
+                .cloned()
+                .collect()
+        })
+        .collect();
+
+    // Feed positions, one block per organization, taken in organization order so that two
+    // writers' groups never wait for each other in a cycle.
+    let mut per_org: BTreeMap<OrgId, u64> = BTreeMap::new();
+    for ((org, _), rows) in batches.iter().zip(&candidates) {
+        *per_org.entry(*org).or_default() += rows.len() as u64;
+    }
+    let mut next_seq: BTreeMap<OrgId, i64> = BTreeMap::new();
+    for (org, count) in per_org {
+        if count > 0 {
+            next_seq.insert(org, super::sequence::reserve(&txn, org, count).await?);
+        }
+    }
+    for ((org, _), rows) in batches.iter().zip(&mut candidates) {
+        for row in rows.iter_mut() {
+            let seq = next_seq.get_mut(org).expect("reserved above");
+            row.feed_seq = *seq;
+            *seq += 1;
+        }
+    }
+
+    let all: Vec<&agent_activity::Model> = candidates.iter().flatten().collect();
+    let mut new_ids = HashSet::with_capacity(all.len());
+    for chunk in all.chunks(ROWS_PER_STATEMENT) {
+        new_ids.extend(insert_new(&txn, chunk).await?);
+    }
+    let inserted: Vec<Vec<agent_activity::Model>> = candidates
+        .into_iter()
+        .map(|rows| {
+            rows.into_iter()
+                .filter(|row| new_ids.contains(&row.id))
+                .collect()
+        })
+        .collect();
+    txn.commit().await?;
+    Ok(inserted)
+}
+
+/// Inserts `rows`, skipping ids already stored, and returns the ids it stored. `RETURNING`
+/// names exactly the rows this statement wrote, so a concurrent retry committed by another
+/// writer (or replica) is counted as a duplicate here, never twice.
+async fn insert_new(
+    txn: &DatabaseTransaction,
+    rows: &[&agent_activity::Model],
+) -> ApiResult<Vec<Uuid>> {
+    let models = rows
+        .iter()
+        .map(|row| (*row).clone().into_active_model().reset_all());
+    let mut statement = agent_activity::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::column(agent_activity::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .into_query();
+    statement.returning_col(agent_activity::Column::Id);
+    let stored = txn.query_all(&statement).await?;
+    stored
+        .iter()
+        .map(|row| row.try_get_by_index::<Uuid>(0).map_err(ApiError::from))
+        .collect()
+}
