@@ -10,9 +10,18 @@ use humanaios::{db, graphql, startup::App, telemetry};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Command::Schema = cli.command {
-        print!("{}", graphql::sdl());
-        return Ok(());
+    match cli.command {
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            return Ok(());
+        }
+        // Benchmarks configure their own servers; logs would only slow them down.
+        Command::Bench {
+            what,
+            on,
+            postgres_url,
+        } => return humanaios::bench::run(what, on, postgres_url).await,
+        _ => {}
     }
     let mut config = Config::load(cli.config.as_deref()).context("reading the configuration")?;
     telemetry::init(&config);
@@ -57,6 +66,8 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Schema => unreachable!("handled before the config is read"),
+        Command::Schema | Command::Bench { .. } => {
+            unreachable!("handled before the config is read")
+        }
     }
 }

@@ -8,7 +8,16 @@ fn humanaios() -> Command {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in [&[][..], &["serve"], &["migrate"], &["schema"], &["demo"]] {
+    for sub in [
+        &[][..],
+        &["serve"],
+        &["migrate"],
+        &["schema"],
+        &["demo"],
+        &["bench"],
+        &["bench", "ingest"],
+        &["bench", "feed"],
+    ] {
         let output = humanaios().args(sub).arg("--help").output().unwrap();
         assert!(output.status.success(), "{sub:?} --help failed");
         let text = String::from_utf8(output.stdout).unwrap();
@@ -60,4 +69,54 @@ fn migrate_then_demo_on_a_fresh_sqlite_file_then_demo_again_is_harmless() {
     assert!(first.contains("loaded the demo organization"), "{first}");
     assert!(run("demo").contains("already loaded"));
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The benchmarks run end to end (tiny sizes here; BENCHMARKS.md has the real figures) and
+/// print a table whose rows hold numbers.
+#[test]
+fn bench_ingest_and_feed_run_against_a_real_server() {
+    for args in [
+        &[
+            "bench",
+            "ingest",
+            "--on",
+            "sqlite",
+            "--events",
+            "400",
+            "--batch",
+            "50",
+            "--concurrency",
+            "4",
+        ][..],
+        &[
+            "bench",
+            "feed",
+            "--on",
+            "sqlite",
+            "--subscribers",
+            "5",
+            "--events",
+            "5",
+            "--interval-ms",
+            "1",
+        ],
+    ] {
+        let output = humanaios().args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{args:?}: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let row = text.lines().last().unwrap_or_default();
+        assert!(row.starts_with("| SQLite |"), "{args:?}: {text}");
+        let figures: Vec<f64> = row
+            .split('|')
+            .filter_map(|cell| cell.trim().trim_end_matches('×').parse().ok())
+            .collect();
+        assert!(
+            figures.len() >= 4 && figures.iter().all(|f| f.is_finite() && *f >= 0.0),
+            "{args:?}: {row}"
+        );
+    }
 }
