@@ -2,7 +2,9 @@
 # Installs what building HumanAIOS needs, skipping whatever is already there: the wasm32
 # target, trunk, wasm-bindgen-cli (the version Cargo.lock pins) and the npm packages
 # (wasm-opt from binaryen, GraphiQL's scripts, playwright-core). With --with-browser, also
-# Debian's chromium and brotli, which the tests use. Everything comes from the package
+# what the tests use: Debian's chromium and brotli, and a Python virtualenv with the
+# OpenTelemetry SDK and exporter (api/tests/otlp_requirements.txt) at $HUMANAIOS_TEST_VENV
+# (default ${HUMANAIOS_CACHE:-~/.cache/humanaios}/venv). Everything comes from the package
 # registries; nothing is downloaded at build time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +39,22 @@ fi
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v brotli >/dev/null || missing+=(brotli)
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} from Debian"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+# The OTLP test runs a real OpenTelemetry exporter; its packages live in their own venv,
+# reinstalled only when the pinned list changes.
+VENV="${HUMANAIOS_TEST_VENV:-${HUMANAIOS_CACHE:-$HOME/.cache/humanaios}/venv}"
+REQUIREMENTS=api/tests/otlp_requirements.txt
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements.txt"; then
+  say "installing the OpenTelemetry Python packages into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+  cp "$REQUIREMENTS" "$VENV/requirements.txt"
 fi

@@ -10,6 +10,8 @@ if [ -n "${CI:-}" ]; then
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/humanaios/target}"
 fi
 
+# Where setup.sh puts the Python packages the OTLP test runs (the test reads it too).
+export HUMANAIOS_TEST_VENV="${HUMANAIOS_TEST_VENV:-${HUMANAIOS_CACHE:-$HOME/.cache/humanaios}/venv}"
 scripts/setup.sh --with-browser
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

@@ -31,6 +31,8 @@ pub enum ApiError {
     MalformedRequest(String),
     /// The request body is over the size limit.
     PayloadTooLarge { limit: usize },
+    /// The body's `Content-Type` or `Content-Encoding` is not one the route reads (named).
+    UnsupportedMediaType(String),
     /// The request conflicts with the current state (a taken name, a stale version).
     Conflict { code: &'static str, message: String },
     /// Email and password do not match an account.
@@ -51,6 +53,7 @@ impl ApiError {
             ApiError::InvalidInput { .. } => "BAD_USER_INPUT",
             ApiError::MalformedRequest(_) => "MALFORMED_REQUEST",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            ApiError::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             ApiError::Conflict { code, .. } => code,
             ApiError::InvalidCredentials => "INVALID_CREDENTIALS",
             ApiError::RateLimited { .. } => "RATE_LIMITED",
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MalformedRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,7 +92,7 @@ impl ApiError {
             ApiError::Forbidden(operation) => format!("your role may not call {operation}"),
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::InvalidInput { field, message } => format!("{field}: {message}"),
-            ApiError::MalformedRequest(why) => why.clone(),
+            ApiError::MalformedRequest(why) | ApiError::UnsupportedMediaType(why) => why.clone(),
             ApiError::PayloadTooLarge { limit } => {
                 format!("request body is larger than the limit of {limit} bytes")
             }

@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod limits;
 pub mod orgs;
+pub mod otlp;
 pub mod pagination;
 pub mod startup;
 pub mod state;

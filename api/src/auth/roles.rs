@@ -122,6 +122,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("GET /api/v1/agents/{id}/activities", READ),
     ("GET /api/v1/audit", ADMIN),
     ("GET /api/v1/audit/verify", ADMIN),
+    ("POST /v1/traces", INGEST),
 ];
 
 /// The matrix entry for `operation`, with its name as the matrix spells it.

@@ -27,7 +27,8 @@ use crate::state::AppState;
 pub fn router(state: AppState, schemas: Schemas) -> anyhow::Result<Router> {
     let limit = state.config.max_body_bytes;
     let cors = cors_layer(&state.config)?;
-    let api_v1 = rest::router(&state).fallback(|| async { ApiError::NotFound("route") });
+    let api_v1 =
+        rest::router(&state, rest::PREFIX).fallback(|| async { ApiError::NotFound("route") });
     Ok(Router::new()
         .route(
             "/graphql",
@@ -35,6 +36,7 @@ pub fn router(state: AppState, schemas: Schemas) -> anyhow::Result<Router> {
         )
         .route("/graphql/ws", get(graphql::http::subscriptions))
         .nest(rest::PREFIX, api_v1)
+        .merge(rest::router(&state, rest::ROOT))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

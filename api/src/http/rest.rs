@@ -19,28 +19,47 @@ use crate::state::AppState;
 
 /// Where REST routes live.
 pub const PREFIX: &str = "/api/v1";
+/// The prefix of routes whose path a standard fixes outside [`PREFIX`] (OTLP's
+/// `/v1/traces`): none.
+pub const ROOT: &str = "";
 
 /// One REST route.
 pub struct RestRoute {
     /// `GET`, `POST`, …
     pub method: &'static str,
-    /// Below [`PREFIX`], in axum syntax (`/agents/{id}`).
+    /// [`PREFIX`], or [`ROOT`] for a path a standard fixes.
+    pub prefix: &'static str,
+    /// Below the prefix, in axum syntax (`/agents/{id}`).
     pub path: &'static str,
     pub handler: MethodRouter<AppState>,
 }
 
 impl RestRoute {
+    /// A route below [`PREFIX`].
     pub fn new(method: &'static str, path: &'static str, handler: MethodRouter<AppState>) -> Self {
         RestRoute {
             method,
+            prefix: PREFIX,
             path,
             handler,
         }
     }
 
+    /// A route at a path a standard fixes (below [`ROOT`]), authorized like any other.
+    pub fn standard(
+        method: &'static str,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        RestRoute {
+            prefix: ROOT,
+            ..RestRoute::new(method, path, handler)
+        }
+    }
+
     /// The route's name in the role matrix: `GET /api/v1/agents/{id}`.
     pub fn operation(&self) -> String {
-        format!("{} {PREFIX}{}", self.method, self.path)
+        format!("{} {}{}", self.method, self.prefix, self.path)
     }
 }
 
@@ -54,19 +73,22 @@ pub fn routes() -> Vec<RestRoute> {
         crate::agents::rest::routes(),
         crate::activities::rest::routes(),
         crate::audit::rest::routes(),
+        crate::otlp::rest::routes(),
     ]
     .into_iter()
     .flatten()
     .collect()
 }
 
-/// The `/api/v1` router: each route behind its matrix entry.
+/// The router of the routes below `prefix` ([`PREFIX`] or [`ROOT`]), paths relative to it:
+/// each route behind its matrix entry.
 ///
 /// # Panics
 /// When a route has no entry in the role matrix: a server must not start with an
 /// operation nobody decided the rights of.
-pub fn router(state: &AppState) -> Router<AppState> {
-    routes().into_iter().fold(Router::new(), |router, route| {
+pub fn router(state: &AppState, prefix: &str) -> Router<AppState> {
+    let below_prefix = routes().into_iter().filter(|route| route.prefix == prefix);
+    below_prefix.fold(Router::new(), |router, route| {
         let operation = route.operation();
         let Some((name, _)) = roles::find(&operation) else {
             panic!("{operation} is missing from the role matrix (api/src/auth/roles.rs)");

@@ -17,6 +17,7 @@ mod introspection;
 mod isolation;
 mod members;
 mod oauth;
+mod otlp;
 mod probes;
 mod project_files;
 mod rate_limits;

@@ -261,6 +261,9 @@ fn sample(operation: &str, agent: &str) -> Sample {
             format!("/api/v1/agents/{agent}/activities"),
             Value::Null,
         ),
+        "POST /v1/traces" => {
+            Sample::Rest("POST", "/v1/traces".into(), json!({ "resourceSpans": [] }))
+        }
         other => panic!("no sample call for {other}: add one here"),
     }
 }
