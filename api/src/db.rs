@@ -10,6 +10,8 @@ use sea_orm::{
     TransactionTrait as _,
 };
 
+use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict};
+
 use crate::config::Config;
 
 /// Opens a pool for the configured database, creating the SQLite file and its folder when
@@ -92,6 +94,23 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     };
     db.begin_with_options(options).await
+}
+
+/// `ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c` for every column in `sums`:
+/// rollup rows that concurrent transactions write simply add up, with no read-modify-write
+/// (PostgreSQL and SQLite alike).
+pub fn add_on_conflict<E: sea_orm::EntityTrait>(
+    keys: impl IntoIterator<Item = E::Column>,
+    sums: impl IntoIterator<Item = E::Column>,
+) -> OnConflict {
+    let mut on_conflict = OnConflict::columns(keys);
+    on_conflict.values(sums.into_iter().map(|column| {
+        (
+            column,
+            Expr::col((E::default(), column)).add(Expr::col((Alias::new("excluded"), column))),
+        )
+    }));
+    on_conflict
 }
 
 #[cfg(test)]

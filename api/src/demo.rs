@@ -212,14 +212,16 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
     let activities: Vec<_> = activities
         .into_iter()
         .zip(first..)
-        .map(|(activity, feed_seq)| {
-            agent_activity::Model {
-                feed_seq,
-                ..activity
-            }
-            .into_active_model()
-            .reset_all()
+        .map(|(activity, feed_seq)| agent_activity::Model {
+            feed_seq,
+            ..activity
         })
+        .collect();
+    // The analytics rollups, as ingest would have written them.
+    crate::analytics::rollup::apply(&txn, &activities).await?;
+    let activities: Vec<_> = activities
+        .into_iter()
+        .map(|activity| activity.into_active_model().reset_all())
         .collect();
     let activity_count = activities.len();
     for chunk in activities.chunks(500) {

@@ -19,11 +19,15 @@ pub mod human_task;
 #[cfg(feature = "db")]
 pub mod invitation;
 #[cfg(feature = "db")]
+pub mod latency_daily;
+#[cfg(feature = "db")]
 pub mod oauth_state;
 #[cfg(feature = "db")]
 pub mod organization;
 #[cfg(feature = "db")]
 pub mod refresh_token;
+#[cfg(feature = "db")]
+pub mod usage_daily;
 #[cfg(feature = "db")]
 pub mod user;
 

@@ -13,6 +13,7 @@ mod m20261125_000007_activity_feed_index;
 mod m20261125_000008_activity_details;
 mod m20261125_000009_activity_unpriced;
 mod m20261125_000013_feed_sequence;
+mod m20261125_000014_usage_daily;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_activity_details::Migration),
             Box::new(m20261125_000009_activity_unpriced::Migration),
             Box::new(m20261125_000013_feed_sequence::Migration),
+            Box::new(m20261125_000014_usage_daily::Migration),
         ]
     }
 }

@@ -182,6 +182,7 @@ async fn store(
                 .collect()
         })
         .collect();
+    crate::analytics::rollup::apply(&txn, inserted.iter().flatten()).await?;
     txn.commit().await?;
     Ok(inserted)
 }

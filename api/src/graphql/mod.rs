@@ -12,6 +12,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::activities::graphql::{ActivityMutation, ActivityQuery, ActivitySubscription};
 use crate::agents::graphql::{AgentMutation, AgentQuery};
+use crate::analytics::graphql::AnalyticsQuery;
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
@@ -24,6 +25,7 @@ pub struct Query(
     MemberQuery,
     AgentQuery,
     ActivityQuery,
+    AnalyticsQuery,
     AuditQuery,
 );
 

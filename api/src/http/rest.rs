@@ -72,6 +72,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::orgs::rest::routes(),
         crate::agents::rest::routes(),
         crate::activities::rest::routes(),
+        crate::analytics::rest::routes(),
         crate::audit::rest::routes(),
         crate::otlp::rest::routes(),
     ]

@@ -93,6 +93,18 @@ fn sample(operation: &str, agent: &str) -> Sample {
             json!({ "id": agent }),
         ),
         "Query.activities" => gql("{ activities { nodes { id } } }", json!({})),
+        "Query.analytics" => gql("{ analytics { forecast { projectedUsd } } }", json!({})),
+        "GET /api/v1/analytics/costs" => Sample::Rest(
+            "GET",
+            "/api/v1/analytics/costs?groupBy=DAY".into(),
+            Value::Null,
+        ),
+        "GET /api/v1/analytics/forecast" => {
+            Sample::Rest("GET", "/api/v1/analytics/forecast".into(), Value::Null)
+        }
+        "GET /api/v1/analytics/tasks" => {
+            Sample::Rest("GET", "/api/v1/analytics/tasks".into(), Value::Null)
+        }
         "Query.apiKeys" => gql("{ apiKeys { nodes { id } } }", json!({})),
         "Query.auditLog" => gql("{ auditLog { nodes { id } } }", json!({})),
         "Query.members" => gql("{ members { nodes { id } } }", json!({})),
