@@ -199,6 +199,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
                 started_at: Some(started),
                 ended_at: Some(started + Duration::milliseconds(duration)),
                 unpriced: false,
+                redactions: 0,
             };
             activities.push(activity.into_active_model().reset_all());
             at += Duration::minutes(ACTIVITY_EVERY_MINUTES);

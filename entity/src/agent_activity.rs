@@ -42,6 +42,10 @@ pub struct Model {
     pub ended_at: Option<DateTimeUtc>,
     /// It used a model (or tokens) that no price covers: its cost is unknown, not zero.
     pub unpriced: bool,
+    /// How many values were replaced by placeholders (`[REDACTED:EMAIL]`, …) before storage.
+    /// Defaults to 0 when absent, so replicas on the previous version still read events.
+    #[serde(default)]
+    pub redactions: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

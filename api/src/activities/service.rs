@@ -152,6 +152,8 @@ pub async fn record(
         for activity in &mut fresh {
             crate::costs::price(&settings, activity);
         }
+        // PII out before anything is stored or published.
+        crate::redaction::redact_all(&settings, &mut fresh);
     }
 
     if !fresh.is_empty() {
@@ -346,6 +348,7 @@ fn to_model(
         started_at: details.started_at.map(crate::time::truncate),
         ended_at: details.ended_at.map(crate::time::truncate),
         unpriced: false,
+        redactions: 0,
         id: activity.id.unwrap_or_default().0,
         org_id: org.0,
         agent_id: activity.agent_id.0,

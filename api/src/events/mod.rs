@@ -121,6 +121,7 @@ mod tests {
                 started_at: None,
                 ended_at: None,
                 unpriced: false,
+                redactions: 0,
             }),
         }
     }

@@ -16,6 +16,7 @@ use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::orgs::graphql::{MemberMutation, MemberQuery};
+use crate::redaction::graphql::{RedactionMutation, RedactionQuery};
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -25,6 +26,7 @@ pub struct Query(
     AgentQuery,
     ActivityQuery,
     AuditQuery,
+    RedactionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -33,6 +35,7 @@ pub struct Mutation(
     MemberMutation,
     AgentMutation,
     ActivityMutation,
+    RedactionMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -54,6 +54,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::agents::rest::routes(),
         crate::activities::rest::routes(),
         crate::audit::rest::routes(),
+        crate::redaction::rest::routes(),
     ]
     .into_iter()
     .flatten()
