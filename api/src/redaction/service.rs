@@ -34,6 +34,7 @@ pub struct RuleView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, async_graphql::SimpleObject)]
 #[graphql(name = "RedactionSettings")]
 pub struct RedactionRules {
+    /// Built-in rules first, then the organization's own.
     pub rules: Vec<RuleView>,
 }
 

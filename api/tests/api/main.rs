@@ -19,6 +19,7 @@ mod oauth;
 mod probes;
 mod project_files;
 mod rate_limits;
+mod redaction;
 mod replicas;
 mod rest_parity;
 mod roles;
