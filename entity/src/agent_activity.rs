@@ -43,7 +43,7 @@ pub struct Model {
     /// It used a model (or tokens) that no price covers: its cost is unknown, not zero.
     pub unpriced: bool,
     /// How many values were replaced by placeholders (`[REDACTED:EMAIL]`, …) before storage.
-    /// Defaults to 0 when absent, so replicas on the previous version still read events.
+    /// 0 when absent, so events published by replicas of the previous version still read.
     #[serde(default)]
     pub redactions: i32,
 }

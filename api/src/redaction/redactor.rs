@@ -98,11 +98,13 @@ impl Redactor {
             return DEFAULT.clone();
         };
         let key = stored.to_string();
-        let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(found) = cache.get(&key) {
+        let cache = || CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = cache().get(&key) {
             return found.clone();
         }
+        // Compiled outside the lock, so other organizations' ingests do not wait for it.
         let redactor = Arc::new(Redactor::new(&RedactionSettings::of_org(org_settings)));
+        let mut cache = cache();
         if cache.len() >= CACHE_CAPACITY {
             cache.clear();
         }
