@@ -200,6 +200,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
                 ended_at: Some(started + Duration::milliseconds(duration)),
                 unpriced: false,
                 feed_seq: 0,
+                redactions: 0,
             };
             activities.push(activity);
             at += Duration::minutes(ACTIVITY_EVERY_MINUTES);

@@ -20,6 +20,7 @@ pub mod limits;
 pub mod orgs;
 pub mod otlp;
 pub mod pagination;
+pub mod redaction;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -45,6 +45,10 @@ pub struct Model {
     /// Its position in the organization's live feed: a per-organization sequence advanced in
     /// commit order (0 until the ingest transaction assigns it).
     pub feed_seq: i64,
+    /// How many values were replaced by placeholders (`[REDACTED:EMAIL]`, …) before storage.
+    /// 0 when absent, so events published by replicas of the previous version still read.
+    #[serde(default)]
+    pub redactions: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -68,6 +68,12 @@ impl Activity {
         self.0.unpriced
     }
 
+    /// How many values were replaced by placeholders (`[REDACTED:EMAIL]`, …) before
+    /// storage.
+    async fn redactions(&self) -> i32 {
+        self.0.redactions
+    }
+
     async fn duration_ms(&self) -> Option<i64> {
         self.0.duration_ms
     }

@@ -141,6 +141,8 @@ pub async fn record(
         for activity in &mut fresh {
             crate::costs::price(&settings, activity);
         }
+        // PII out before anything is stored or published.
+        crate::redaction::redact_all(&settings, &mut fresh);
     }
 
     let fresh = state.ingest.commit(org, fresh).await?;
@@ -333,6 +335,7 @@ fn to_model(
         ended_at: details.ended_at.map(crate::time::truncate),
         unpriced: false,
         feed_seq: 0,
+        redactions: 0,
         id: activity.id.unwrap_or_default().0,
         org_id: org.0,
         agent_id: activity.agent_id.0,

@@ -76,6 +76,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("Query.members", READ),
     ("Query.invitations", ADMIN),
     ("Query.verifyAuditChain", ADMIN),
+    ("Query.redactionSettings", READ),
     ("Mutation.signUp", PUBLIC),
     ("Mutation.logIn", PUBLIC),
     ("Mutation.refreshSession", PUBLIC),
@@ -94,6 +95,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("Mutation.createAgent", OPERATE),
     ("Mutation.updateAgent", OPERATE),
     ("Mutation.recordActivities", INGEST),
+    ("Mutation.updateRedactionSettings", ADMIN),
     ("Subscription.activityFeed", READ),
     ("POST /api/v1/auth/signup", PUBLIC),
     ("POST /api/v1/auth/login", PUBLIC),
@@ -127,6 +129,8 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("GET /api/v1/audit", ADMIN),
     ("GET /api/v1/audit/verify", ADMIN),
     ("POST /v1/traces", INGEST),
+    ("GET /api/v1/redaction", READ),
+    ("PUT /api/v1/redaction", ADMIN),
 ];
 
 /// The matrix entry for `operation`, with its name as the matrix spells it.

@@ -122,6 +122,7 @@ mod tests {
                 ended_at: None,
                 unpriced: false,
                 feed_seq: 0,
+                redactions: 0,
             }),
         }
     }

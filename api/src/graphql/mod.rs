@@ -17,6 +17,7 @@ use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::orgs::graphql::{MemberMutation, MemberQuery};
+use crate::redaction::graphql::{RedactionMutation, RedactionQuery};
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -27,6 +28,7 @@ pub struct Query(
     ActivityQuery,
     AnalyticsQuery,
     AuditQuery,
+    RedactionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +37,7 @@ pub struct Mutation(
     MemberMutation,
     AgentMutation,
     ActivityMutation,
+    RedactionMutation,
 );
 
 #[derive(MergedSubscription, Default)]

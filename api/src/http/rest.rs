@@ -75,6 +75,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::analytics::rest::routes(),
         crate::audit::rest::routes(),
         crate::otlp::rest::routes(),
+        crate::redaction::rest::routes(),
     ]
     .into_iter()
     .flatten()

@@ -72,6 +72,8 @@ pub async fn update(
         if !settings.is_object() {
             return Err(ApiError::invalid("settings", "must be a JSON object"));
         }
+        // Redaction rules are validated wherever they are written.
+        crate::redaction::settings::check_org_settings(&settings)?;
         if settings != current.settings {
             before.insert("settings".into(), current.settings.clone());
             after.insert("settings".into(), settings.clone());

@@ -22,6 +22,7 @@ mod otlp;
 mod probes;
 mod project_files;
 mod rate_limits;
+mod redaction;
 mod replicas;
 mod rest_parity;
 mod roles;

@@ -130,6 +130,13 @@ fn sample(operation: &str, agent: &str) -> Sample {
             json!({ "id": missing }),
         ),
         "Query.verifyAuditChain" => gql("{ verifyAuditChain { ok } }", json!({})),
+        "Query.redactionSettings" => gql("{ redactionSettings { rules { name } } }", json!({})),
+        "Mutation.updateRedactionSettings" => gql(
+            "mutation { updateRedactionSettings(input: {}) { rules { name } } }",
+            json!({}),
+        ),
+        "GET /api/v1/redaction" => Sample::Rest("GET", "/api/v1/redaction".into(), Value::Null),
+        "PUT /api/v1/redaction" => Sample::Rest("PUT", "/api/v1/redaction".into(), json!({})),
         "GET /api/v1/audit" => Sample::Rest("GET", "/api/v1/audit".into(), Value::Null),
         "Mutation.rotateApiKey" => gql(
             "mutation($id: ID!) { rotateApiKey(id: $id) { secret } }",
