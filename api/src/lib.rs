@@ -1,5 +1,5 @@
 //! HumanAIOS server library: everything `humanaios` runs, organised by feature
-//! (`agents`, `activities`, `auth`, `orgs`) with cross-cutting plumbing beside them.
+//! (`agents`, `activities`, `runs`, `auth`, `orgs`) with cross-cutting plumbing beside them.
 
 pub mod activities;
 pub mod agents;
@@ -17,6 +17,7 @@ pub mod http;
 pub mod limits;
 pub mod orgs;
 pub mod pagination;
+pub mod runs;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -1,5 +1,6 @@
 //! Schema migrations. Every migration runs unchanged on SQLite and PostgreSQL: column types
-//! come from sea-query's portable builders, never from backend-specific SQL.
+//! come from sea-query's portable builders, never from backend-specific SQL. The one
+//! exception is full-text search (`m20261125_000012`), which each backend builds its own way.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -12,6 +13,7 @@ mod m20261125_000006_oauth_states;
 mod m20261125_000007_activity_feed_index;
 mod m20261125_000008_activity_details;
 mod m20261125_000009_activity_unpriced;
+mod m20261125_000012_runs_and_search;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -29,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_activity_feed_index::Migration),
             Box::new(m20261125_000008_activity_details::Migration),
             Box::new(m20261125_000009_activity_unpriced::Migration),
+            Box::new(m20261125_000012_runs_and_search::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::orgs::graphql::{MemberMutation, MemberQuery};
+use crate::runs::graphql::RunQuery;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -24,6 +25,7 @@ pub struct Query(
     MemberQuery,
     AgentQuery,
     ActivityQuery,
+    RunQuery,
     AuditQuery,
 );
 
