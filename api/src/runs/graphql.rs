@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, MergedObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{AgentId, Usd};
+use entity::Usd;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::activities::graphql::Activity;
 use crate::activities::service::ActivityFilter;
 use crate::agents::graphql::Agent;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiResult, found};
 use crate::graphql::connection::{CursorConnection, to_connection};
 use crate::graphql::context::{ContextExt as _, parse_id};
 use crate::pagination::PageRequest;
@@ -64,13 +64,7 @@ impl Run {
 
     /// The agent of the root span.
     async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
-        let viewer = ctx.viewer()?;
-        let id = AgentId::from(self.0.agent_id);
-        match crate::agents::service::get(ctx.state()?, viewer.org_id, id).await {
-            Ok(agent) => Ok(Some(Agent(agent))),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(err) => Err(err),
-        }
+        crate::agents::graphql::linked_agent(ctx, self.0.agent_id).await
     }
 
     /// The name of the root span: the earliest span without a parent (or the earliest span,
@@ -286,17 +280,16 @@ impl RunQuery {
     async fn run(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<RunDetail>> {
         let viewer = ctx.authorize("Query.run")?;
         let id = parse_id(&id, "id")?;
-        match service::get(ctx.state()?, viewer.org_id, id).await {
-            Ok(trace) => Ok(Some(RunDetail(
+        let trace = found(service::get(ctx.state()?, viewer.org_id, id).await)?;
+        Ok(trace.map(|trace| {
+            RunDetail(
                 Run(trace.summary),
                 RunSpans {
                     tree: Arc::new(trace.tree),
                     truncated: trace.truncated,
                 },
-            ))),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(err) => Err(err),
-        }
+            )
+        }))
     }
 
     /// The organization's activities that contain every word of `query` (any case) in their

@@ -35,7 +35,7 @@ pub async fn search(
     let terms = terms(text)?;
     let condition = match state.db.get_database_backend() {
         DbBackend::Postgres => Expr::cust_with_values(
-            r#""agent_activities"."search_document" @@ websearch_to_tsquery('simple', ?)"#,
+            r#""agent_activities"."search_document" @@ websearch_to_tsquery('simple', $1)"#,
             [postgres_query(&terms)],
         ),
         DbBackend::Sqlite => agent_activity::Column::Id.in_subquery(

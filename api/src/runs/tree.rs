@@ -143,7 +143,7 @@ pub struct SpanTree {
 impl SpanTree {
     /// Builds the tree of `spans` (in any order).
     pub fn build(mut spans: Vec<agent_activity::Model>) -> SpanTree {
-        spans.sort_by(|a, b| (a.timestamp, a.id).cmp(&(b.timestamp, b.id)));
+        spans.sort_by_key(|s| (s.timestamp, s.id));
         let parents = tree_parents(&spans);
 
         let mut children = vec![Vec::new(); spans.len()];

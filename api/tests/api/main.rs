@@ -22,5 +22,6 @@ mod rate_limits;
 mod replicas;
 mod rest_parity;
 mod roles;
+mod runs;
 mod sessions;
 mod subscriptions;
