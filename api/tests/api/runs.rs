@@ -17,6 +17,7 @@ on_both_backends!(
     search_finds_words_in_payloads_and_error_messages_of_the_own_org_only,
     hostile_search_text_gets_a_clean_answer,
     a_deep_run_over_the_span_cap_reads_flat_and_says_it_was_cut,
+    the_search_index_follows_corrections_deletions_and_a_rebuild,
 );
 
 /// A span of `run` at second `second` of 2026-11-20 10:00.
@@ -731,4 +732,48 @@ async fn a_deep_run_over_the_span_cap_reads_flat_and_says_it_was_cut(backend: Ba
     assert_eq!(body["spans"].as_array().unwrap().len(), cap);
     assert_eq!(body["spans"][cap - 1]["spanCount"], 1);
     assert_eq!(body["spans"][0]["spanCount"], cap);
+}
+
+async fn the_search_index_follows_corrections_deletions_and_a_rebuild(backend: Backend) {
+    use migration::{Migrator, MigratorTrait as _};
+    use sea_orm::{ActiveModelTrait as _, EntityTrait as _, IntoActiveModel as _, Set};
+
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "planner").await;
+    let key = app.create_api_key(&admin.token).await;
+    let (llm, failing) = record_trip(&app, &key, &agent).await;
+    let db = &app.state.db;
+
+    // A corrected payload is found by its new words only.
+    let stored = entity::agent_activity::Entity::find_by_id(llm.parse::<Uuid>().unwrap())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut corrected = stored.into_active_model();
+    corrected.payload = Set(json!({ "prompt": "Find a train to Mombasa" }));
+    corrected.update(db).await.unwrap();
+    assert!(found(&app, &admin.token, "zanzibar").await.is_empty());
+    assert_eq!(found(&app, &admin.token, "mombasa").await, [llm.as_str()]);
+
+    // A deleted activity is not found.
+    entity::agent_activity::Entity::delete_by_id(failing.parse::<Uuid>().unwrap())
+        .exec(db)
+        .await
+        .unwrap();
+    assert!(found(&app, &admin.token, "quokka").await.is_empty());
+
+    // Undoing the migration and running it again indexes what is already stored.
+    let from_the_end = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261125_000012_runs_and_search")
+        .unwrap()
+        + 1;
+    Migrator::down(db, Some(from_the_end as u32)).await.unwrap();
+    Migrator::up(db, None).await.unwrap();
+    assert_eq!(found(&app, &admin.token, "mombasa").await, [llm.as_str()]);
+    assert_eq!(found(&app, &admin.token, "azam").await.len(), 1);
+    assert!(found(&app, &admin.token, "quokka").await.is_empty());
 }
