@@ -188,3 +188,13 @@ impl From<ApiError> for async_graphql::Error {
 
 /// Result of a service function.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `NOT_FOUND` as `None`, for fields that answer `null` for an id the organization does not
+/// have; every other error stays an error.
+pub fn found<T>(result: ApiResult<T>) -> ApiResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}

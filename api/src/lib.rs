@@ -1,5 +1,5 @@
 //! HumanAIOS server library: everything `humanaios` runs, organised by feature
-//! (`agents`, `activities`, `auth`, `orgs`) with cross-cutting plumbing beside them.
+//! (`agents`, `activities`, `runs`, `auth`, `orgs`) with cross-cutting plumbing beside them.
 
 pub mod activities;
 pub mod agents;
@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod otlp;
 pub mod pagination;
 pub mod redaction;
+pub mod runs;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -1,5 +1,6 @@
 //! Schema migrations. Every migration runs unchanged on SQLite and PostgreSQL: column types
-//! come from sea-query's portable builders, never from backend-specific SQL.
+//! come from sea-query's portable builders, never from backend-specific SQL. The one
+//! exception is full-text search (`m20261125_000012`), which each backend builds its own way.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ mod m20261125_000007_activity_feed_index;
 mod m20261125_000008_activity_details;
 mod m20261125_000009_activity_unpriced;
 mod m20261125_000010_activity_redactions;
+mod m20261125_000012_runs_and_search;
 mod m20261125_000013_feed_sequence;
 mod m20261125_000014_usage_daily;
 
@@ -33,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_activity_details::Migration),
             Box::new(m20261125_000009_activity_unpriced::Migration),
             Box::new(m20261125_000010_activity_redactions::Migration),
+            Box::new(m20261125_000012_runs_and_search::Migration),
             Box::new(m20261125_000013_feed_sequence::Migration),
             Box::new(m20261125_000014_usage_daily::Migration),
         ]

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use entity::{ActivityStatus, ActivityType, AgentId, Usd, agent_activity};
+use entity::{ActivityStatus, ActivityType, Usd, agent_activity};
 use futures_util::{Stream, StreamExt as _};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -37,13 +37,7 @@ impl Activity {
 
     /// The agent that did it.
     async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
-        let viewer = ctx.viewer()?;
-        let id = AgentId::from(self.0.agent_id);
-        match crate::agents::service::get(ctx.state()?, viewer.org_id, id).await {
-            Ok(agent) => Ok(Some(Agent(agent))),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(err) => Err(err),
-        }
+        crate::agents::graphql::linked_agent(ctx, self.0.agent_id).await
     }
 
     #[graphql(name = "type")]

@@ -4,8 +4,9 @@
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::post;
 use chrono::{DateTime, Utc};
-use entity::{ActivityId, ActivityType, AgentId, Usd, agent_activity};
+use entity::{ActivityId, ActivityStatus, ActivityType, AgentId, Usd, agent_activity};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::auth::viewer::RequireViewer;
 use crate::error::{ApiError, ApiResult};
@@ -30,6 +31,20 @@ pub struct ActivityBody {
     pub duration_ms: Option<i64>,
     pub timestamp: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
+    pub run_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub model: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cache_read_tokens: Option<i64>,
+    pub cache_write_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    pub status: ActivityStatus,
+    pub error_message: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub unpriced: bool,
 }
 
 impl From<agent_activity::Model> for ActivityBody {
@@ -43,6 +58,20 @@ impl From<agent_activity::Model> for ActivityBody {
             duration_ms: m.duration_ms,
             timestamp: m.timestamp,
             received_at: m.received_at,
+            run_id: m.run_id,
+            parent_id: m.parent_id,
+            name: m.name,
+            model: m.model,
+            input_tokens: m.input_tokens,
+            output_tokens: m.output_tokens,
+            cache_read_tokens: m.cache_read_tokens,
+            cache_write_tokens: m.cache_write_tokens,
+            reasoning_tokens: m.reasoning_tokens,
+            status: m.status,
+            error_message: m.error_message,
+            started_at: m.started_at,
+            ended_at: m.ended_at,
+            unpriced: m.unpriced,
         }
     }
 }

@@ -242,6 +242,18 @@ pub async fn list(
     filter: ActivityFilter,
     page: PageRequest,
 ) -> ApiResult<Page<agent_activity::Model>> {
+    pagination::fetch_page(
+        &state.db,
+        matching(org, filter),
+        agent_activity::Column::Timestamp,
+        agent_activity::Column::Id,
+        page,
+    )
+    .await
+}
+
+/// The organization's activities that pass `filter` (a query to narrow further or page).
+pub fn matching(org: OrgId, filter: ActivityFilter) -> sea_orm::Select<agent_activity::Entity> {
     let mut select = agent_activity::Entity::find().filter(agent_activity::Column::OrgId.eq(org.0));
     if let Some(agent_id) = filter.agent_id {
         select = select.filter(agent_activity::Column::AgentId.eq(agent_id.0));
@@ -255,14 +267,7 @@ pub async fn list(
     if let Some(to) = filter.to {
         select = select.filter(agent_activity::Column::Timestamp.lt(crate::time::truncate(to)));
     }
-    pagination::fetch_page(
-        &state.db,
-        select,
-        agent_activity::Column::Timestamp,
-        agent_activity::Column::Id,
-        page,
-    )
-    .await
+    select
 }
 
 fn to_model(

@@ -6,7 +6,7 @@ use entity::{ActivityType, AgentId, AgentStatus, AgentType, agent};
 
 use crate::activities::graphql::{Activity, activity_connection};
 use crate::activities::service::ActivityFilter;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, found};
 use crate::graphql::connection::{CursorConnection, to_connection};
 use crate::graphql::context::{ContextExt as _, audit_actor, parse_id};
 use crate::pagination::PageRequest;
@@ -15,6 +15,14 @@ use super::service::{self, AgentFilter, AgentPatch, NewAgent};
 
 /// An AI agent that reports what it does.
 pub struct Agent(pub agent::Model);
+
+/// The caller's organization's agent `id`; `None` when it has none by that id (for fields
+/// that link to an agent).
+pub async fn linked_agent(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<Option<Agent>> {
+    let viewer = ctx.viewer()?;
+    let id = AgentId::from(id);
+    Ok(found(service::get(ctx.state()?, viewer.org_id, id).await)?.map(Agent))
+}
 
 #[Object]
 impl Agent {
@@ -110,11 +118,7 @@ impl AgentQuery {
     async fn agent(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Agent>> {
         let viewer = ctx.authorize("Query.agent")?;
         let id: AgentId = parse_id(&id, "id")?;
-        match service::get(ctx.state()?, viewer.org_id, id).await {
-            Ok(agent) => Ok(Some(Agent(agent))),
-            Err(crate::error::ApiError::NotFound(_)) => Ok(None),
-            Err(err) => Err(err),
-        }
+        Ok(found(service::get(ctx.state()?, viewer.org_id, id).await)?.map(Agent))
     }
 }
 

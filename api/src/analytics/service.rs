@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::rollup::{UsageSums, day_of};
 use crate::error::{ApiError, ApiResult};
+use crate::runs::graphql::TokenTotals;
 use crate::state::AppState;
 
 /// Longest window analytics read.
@@ -76,19 +77,8 @@ pub enum CostGroupBy {
     Day,
 }
 
-/// Token totals by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, async_graphql::SimpleObject)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenTotals {
-    pub input: i64,
-    pub output: i64,
-    pub cache_read: i64,
-    pub cache_write: i64,
-    pub reasoning: i64,
-}
-
 /// Cost and volume of a set of activities.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, async_graphql::SimpleObject)]
 #[serde(rename_all = "camelCase")]
 pub struct CostTotals {
     /// Exact sum of the known costs, in US dollars.
@@ -117,6 +107,11 @@ impl From<UsageSums> for CostTotals {
                 cache_read: s.cache_read_tokens,
                 cache_write: s.cache_write_tokens,
                 reasoning: s.reasoning_tokens,
+                total: s.input_tokens
+                    + s.output_tokens
+                    + s.cache_read_tokens
+                    + s.cache_write_tokens
+                    + s.reasoning_tokens,
             },
         }
     }

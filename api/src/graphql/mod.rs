@@ -18,6 +18,7 @@ use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::orgs::graphql::{MemberMutation, MemberQuery};
 use crate::redaction::graphql::{RedactionMutation, RedactionQuery};
+use crate::runs::graphql::RunQuery;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -27,6 +28,7 @@ pub struct Query(
     AgentQuery,
     ActivityQuery,
     AnalyticsQuery,
+    RunQuery,
     AuditQuery,
     RedactionQuery,
 );

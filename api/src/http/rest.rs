@@ -73,6 +73,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::agents::rest::routes(),
         crate::activities::rest::routes(),
         crate::analytics::rest::routes(),
+        crate::runs::rest::routes(),
         crate::audit::rest::routes(),
         crate::otlp::rest::routes(),
         crate::redaction::rest::routes(),

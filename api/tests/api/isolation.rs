@@ -113,6 +113,9 @@ fn every_id_taking_operation_has_a_cross_org_check() {
 const CROSS_ORG_CHECKS: &[&str] = &[
     "Query.agent",
     "Query.activities",
+    "Query.runs",
+    "Query.run",
+    "Query.searchActivities",
     "Query.auditLog",
     "Mutation.updateAgent",
     "Mutation.revokeApiKey",
@@ -124,6 +127,7 @@ const CROSS_ORG_CHECKS: &[&str] = &[
     "Subscription.activityFeed",
     "GET /api/v1/agents/{id}",
     "GET /api/v1/agents/{id}/activities",
+    "GET /api/v1/runs/{id}",
     "POST /api/v1/api-keys/{id}/rotate",
     "POST /api/v1/api-keys/{id}/revoke",
     "PATCH /api/v1/members/{id}",
@@ -210,11 +214,10 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    app.record(
-        &bobs_key_secret,
-        json!([activity(&bobs_agent, "DECISION", "1")]),
-    )
-    .await;
+    let bobs_run = uuid::Uuid::now_v7().to_string();
+    let mut bobs_activity = activity(&bobs_agent, "DECISION", "1");
+    bobs_activity["runId"] = json!(bobs_run);
+    app.record(&bobs_key_secret, json!([bobs_activity])).await;
 
     // Query.agent, Query.activities
     let data = app
@@ -227,6 +230,36 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
     assert_eq!(
         data,
         json!({ "agent": null, "activities": { "nodes": [] } })
+    );
+
+    // Query.runs, Query.run, Query.searchActivities: Bob's run and words are not Alice's,
+    // even when she names his agent or his run (his payload says "weather").
+    let data = app
+        .graphql_ok(
+            Some(&alice.token),
+            "query($agent: ID!, $run: ID!) {
+                runs(agentId: $agent) { nodes { id } }
+                run(id: $run) { id }
+                searchActivities(query: \"weather\", agentId: $agent) { nodes { id } }
+            }",
+            json!({ "agent": bobs_agent, "run": bobs_run }),
+        )
+        .await;
+    assert_eq!(
+        data,
+        json!({ "runs": { "nodes": [] }, "run": null, "searchActivities": { "nodes": [] } })
+    );
+    let data = app
+        .graphql_ok(
+            Some(&bob.token),
+            "query($run: ID!) { run(id: $run) { id } searchActivities(query: \"weather\") { nodes { id } } }",
+            json!({ "run": bobs_run }),
+        )
+        .await;
+    assert_eq!(data["run"]["id"], bobs_run.as_str());
+    assert_eq!(
+        data["searchActivities"]["nodes"].as_array().unwrap().len(),
+        1
     );
 
     // Query.auditLog: Bob's agent as the target finds nothing in Alice's log.
@@ -321,6 +354,7 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
     for path in [
         format!("/api/v1/agents/{bobs_agent}"),
         format!("/api/v1/agents/{bobs_agent}/activities"),
+        format!("/api/v1/runs/{bobs_run}"),
     ] {
         let (status, body) = app.get_json(&alice.token, &path).await;
         assert_eq!(

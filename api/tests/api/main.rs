@@ -26,5 +26,6 @@ mod redaction;
 mod replicas;
 mod rest_parity;
 mod roles;
+mod runs;
 mod sessions;
 mod subscriptions;

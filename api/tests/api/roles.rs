@@ -105,6 +105,20 @@ fn sample(operation: &str, agent: &str) -> Sample {
         "GET /api/v1/analytics/tasks" => {
             Sample::Rest("GET", "/api/v1/analytics/tasks".into(), Value::Null)
         }
+        "Query.runs" => gql("{ runs { nodes { id } } }", json!({})),
+        "Query.run" => gql(
+            "query($id: ID!) { run(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Query.searchActivities" => gql(
+            "{ searchActivities(query: \"weather\") { nodes { id } } }",
+            json!({}),
+        ),
+        "GET /api/v1/runs" => Sample::Rest("GET", "/api/v1/runs".into(), Value::Null),
+        "GET /api/v1/runs/{id}" => {
+            Sample::Rest("GET", format!("/api/v1/runs/{missing}"), Value::Null)
+        }
+        "GET /api/v1/search" => Sample::Rest("GET", "/api/v1/search?q=weather".into(), Value::Null),
         "Query.apiKeys" => gql("{ apiKeys { nodes { id } } }", json!({})),
         "Query.auditLog" => gql("{ auditLog { nodes { id } } }", json!({})),
         "Query.members" => gql("{ members { nodes { id } } }", json!({})),
