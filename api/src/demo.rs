@@ -200,15 +200,17 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
                 ended_at: Some(started + Duration::milliseconds(duration)),
                 unpriced: false,
             };
-            activities.push(activity.into_active_model().reset_all());
+            activities.push(activity);
             at += Duration::minutes(ACTIVITY_EVERY_MINUTES);
         }
     }
     let activity_count = activities.len();
     for chunk in activities.chunks(500) {
-        agent_activity::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+        let rows = chunk
+            .iter()
+            .map(|a| a.clone().into_active_model().reset_all());
+        agent_activity::Entity::insert_many(rows).exec(&txn).await?;
+        crate::rollups::apply(&txn, chunk).await?;
     }
 
     // One task in every status, in and around San Francisco.

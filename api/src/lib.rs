@@ -17,6 +17,7 @@ pub mod http;
 pub mod limits;
 pub mod orgs;
 pub mod pagination;
+pub mod rollups;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -12,6 +12,7 @@ mod m20261125_000006_oauth_states;
 mod m20261125_000007_activity_feed_index;
 mod m20261125_000008_activity_details;
 mod m20261125_000009_activity_unpriced;
+mod m20261125_000011_agent_minute_rollups;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_activity_feed_index::Migration),
             Box::new(m20261125_000008_activity_details::Migration),
             Box::new(m20261125_000009_activity_unpriced::Migration),
+            Box::new(m20261125_000011_agent_minute_rollups::Migration),
         ]
     }
 }

@@ -166,6 +166,8 @@ pub async fn record(
             .exec_without_returning(&txn)
             .await?;
     }
+    // Metrics rollups, in the same transaction as the activities they count.
+    crate::rollups::apply(&txn, &fresh).await?;
     txn.commit().await?;
 
     let inserted = fresh.len();

@@ -70,6 +70,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("Query.agents", READ),
     ("Query.agent", READ),
     ("Query.activities", READ),
+    ("Query.orgMetrics", READ),
     ("Query.apiKeys", ADMIN),
     ("Query.auditLog", ADMIN),
     ("Query.members", READ),
@@ -120,6 +121,8 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("POST /api/v1/agents", OPERATE),
     ("GET /api/v1/agents/{id}", READ),
     ("GET /api/v1/agents/{id}/activities", READ),
+    ("GET /api/v1/agents/{id}/metrics", READ),
+    ("GET /api/v1/metrics", READ),
     ("GET /api/v1/audit", ADMIN),
     ("GET /api/v1/audit/verify", ADMIN),
 ];

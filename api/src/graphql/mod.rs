@@ -16,6 +16,7 @@ use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::orgs::graphql::{MemberMutation, MemberQuery};
+use crate::rollups::graphql::MetricsQuery;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -25,6 +26,7 @@ pub struct Query(
     AgentQuery,
     ActivityQuery,
     AuditQuery,
+    MetricsQuery,
 );
 
 #[derive(MergedObject, Default)]

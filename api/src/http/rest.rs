@@ -53,6 +53,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::orgs::rest::routes(),
         crate::agents::rest::routes(),
         crate::activities::rest::routes(),
+        crate::rollups::rest::routes(),
         crate::audit::rest::routes(),
     ]
     .into_iter()

@@ -15,6 +15,7 @@ mod hardening;
 mod introspection;
 mod isolation;
 mod members;
+mod metrics;
 mod oauth;
 mod probes;
 mod project_files;

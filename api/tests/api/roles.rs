@@ -93,6 +93,7 @@ fn sample(operation: &str, agent: &str) -> Sample {
             json!({ "id": agent }),
         ),
         "Query.activities" => gql("{ activities { nodes { id } } }", json!({})),
+        "Query.orgMetrics" => gql("{ orgMetrics { activities } }", json!({})),
         "Query.apiKeys" => gql("{ apiKeys { nodes { id } } }", json!({})),
         "Query.auditLog" => gql("{ auditLog { nodes { id } } }", json!({})),
         "Query.members" => gql("{ members { nodes { id } } }", json!({})),
@@ -261,6 +262,12 @@ fn sample(operation: &str, agent: &str) -> Sample {
             format!("/api/v1/agents/{agent}/activities"),
             Value::Null,
         ),
+        "GET /api/v1/agents/{id}/metrics" => Sample::Rest(
+            "GET",
+            format!("/api/v1/agents/{agent}/metrics"),
+            Value::Null,
+        ),
+        "GET /api/v1/metrics" => Sample::Rest("GET", "/api/v1/metrics".into(), Value::Null),
         other => panic!("no sample call for {other}: add one here"),
     }
 }
