@@ -218,18 +218,16 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
             ..activity
         })
         .collect();
-    // The analytics rollups, as ingest would have written them.
-    crate::analytics::rollup::apply(&txn, &activities).await?;
-    let activities: Vec<_> = activities
-        .into_iter()
-        .map(|activity| activity.into_active_model().reset_all())
-        .collect();
     let activity_count = activities.len();
     for chunk in activities.chunks(500) {
-        agent_activity::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+        let rows = chunk
+            .iter()
+            .map(|a| a.clone().into_active_model().reset_all());
+        agent_activity::Entity::insert_many(rows).exec(&txn).await?;
     }
+    // The rollups, as ingest would have written them.
+    crate::analytics::rollup::apply(&txn, &activities).await?;
+    crate::rollups::apply(&txn, &activities).await?;
 
     // One task in every status, in and around San Francisco.
     let tasks = [

@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod otlp;
 pub mod pagination;
 pub mod redaction;
+pub mod rollups;
 pub mod runs;
 pub mod startup;
 pub mod state;

@@ -14,6 +14,7 @@ mod m20261125_000007_activity_feed_index;
 mod m20261125_000008_activity_details;
 mod m20261125_000009_activity_unpriced;
 mod m20261125_000010_activity_redactions;
+mod m20261125_000011_agent_minute_rollups;
 mod m20261125_000012_runs_and_search;
 mod m20261125_000013_feed_sequence;
 mod m20261125_000014_usage_daily;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_activity_details::Migration),
             Box::new(m20261125_000009_activity_unpriced::Migration),
             Box::new(m20261125_000010_activity_redactions::Migration),
+            Box::new(m20261125_000011_agent_minute_rollups::Migration),
             Box::new(m20261125_000012_runs_and_search::Migration),
             Box::new(m20261125_000013_feed_sequence::Migration),
             Box::new(m20261125_000014_usage_daily::Migration),

@@ -1,7 +1,6 @@
-//! Daily rollups for analytics, written at ingest in the same transaction as the
-//! activities: usage per (organization, day, agent, model) and a latency histogram per
-//! (organization, day, agent, bucket). Analytics read these, so a month of costs or
-//! latencies costs O(days × agents × models), not O(activities).
+//! The daily usage rollup for analytics, written at ingest in the same transaction as the
+//! activities: usage per (organization, day, agent, model), so a year of costs by agent,
+//! model or day costs O(days × agents × models), not O(activities).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -49,39 +48,10 @@ impl MigrationTrait for Migration {
         ] {
             usage.col(big_integer(column).default(0));
         }
-        manager.create_table(usage.to_owned()).await?;
-
-        manager
-            .create_table(
-                Table::create()
-                    .table(LatencyDaily::Table)
-                    .col(uuid(LatencyDaily::OrgId))
-                    .col(timestamp_with_time_zone(LatencyDaily::Day))
-                    .col(uuid(LatencyDaily::AgentId))
-                    .col(integer(LatencyDaily::Bucket))
-                    .col(big_integer(LatencyDaily::Count).default(0))
-                    .primary_key(
-                        Index::create()
-                            .col(LatencyDaily::OrgId)
-                            .col(LatencyDaily::Day)
-                            .col(LatencyDaily::AgentId)
-                            .col(LatencyDaily::Bucket),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(LatencyDaily::Table, LatencyDaily::AgentId)
-                            .to(Agents::Table, Agents::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await
+        manager.create_table(usage.to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(LatencyDaily::Table).to_owned())
-            .await?;
         manager
             .drop_table(Table::drop().table(UsageDaily::Table).to_owned())
             .await
@@ -107,16 +77,6 @@ enum UsageDaily {
     ReasoningTokens,
     DurationCount,
     DurationSumMs,
-}
-
-#[derive(DeriveIden)]
-enum LatencyDaily {
-    Table,
-    OrgId,
-    Day,
-    AgentId,
-    Bucket,
-    Count,
 }
 
 #[derive(DeriveIden)]

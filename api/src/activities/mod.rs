@@ -6,3 +6,4 @@ pub mod group_commit;
 pub mod rest;
 pub mod sequence;
 pub mod service;
+pub mod tokens;

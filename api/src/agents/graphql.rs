@@ -10,6 +10,8 @@ use crate::error::{ApiResult, found};
 use crate::graphql::connection::{CursorConnection, to_connection};
 use crate::graphql::context::{ContextExt as _, audit_actor, parse_id};
 use crate::pagination::PageRequest;
+use crate::rollups::graphql::MetricsWindowInput;
+use crate::rollups::{Metrics, Scope};
 
 use super::service::{self, AgentFilter, AgentPatch, NewAgent};
 
@@ -71,6 +73,16 @@ impl Agent {
             to,
         };
         activity_connection(ctx, first, after, filter).await
+    }
+
+    /// Counts, errors, cost, tokens and latency percentiles over a window (the last hour by
+    /// default), read from per-minute rollups.
+    async fn metrics(
+        &self,
+        ctx: &Context<'_>,
+        window: Option<MetricsWindowInput>,
+    ) -> ApiResult<Metrics> {
+        crate::rollups::graphql::resolve(ctx, Scope::Agent(self.0.id.into()), window).await
     }
 }
 

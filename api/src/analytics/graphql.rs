@@ -1,10 +1,12 @@
-//! The GraphQL face of analytics: `Query.analytics { costs, forecast, tasks }`.
+//! The GraphQL face of analytics: `Query.analytics { costs, forecast, performance, tasks }`.
 
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 use entity::OrgId;
 
-use super::service::{self, CostForecast, CostGroupBy, CostReport, TaskReport, Window};
+use super::service::{
+    self, CostForecast, CostGroupBy, CostReport, PerformanceReport, TaskReport, Window,
+};
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt as _;
 
@@ -32,6 +34,17 @@ impl Analytics {
     /// This month's known cost so far and a month-end projection with a 95% interval.
     async fn forecast(&self, ctx: &Context<'_>) -> ApiResult<CostForecast> {
         service::forecast(ctx.state()?, self.org, crate::time::now()).await
+    }
+
+    /// Latency percentiles, error rate and throughput of the organization and of each agent
+    /// (whole minutes, at most 90 days; by default the last hour).
+    async fn performance(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> ApiResult<PerformanceReport> {
+        service::performance(ctx.state()?, self.org, from, to).await
     }
 
     /// Human tasks created in the window: by status and type, completion rate and times.

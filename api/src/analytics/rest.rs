@@ -1,11 +1,13 @@
-//! `GET /api/v1/analytics/costs|forecast|tasks`: the same reports as GraphQL's `analytics`.
+//! `GET /api/v1/analytics/costs|forecast|performance|tasks`: the same reports as GraphQL's `analytics`.
 
 use axum::extract::State;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::service::{self, CostForecast, CostGroupBy, CostReport, TaskReport, Window};
+use super::service::{
+    self, CostForecast, CostGroupBy, CostReport, PerformanceReport, TaskReport, Window,
+};
 use crate::auth::viewer::RequireViewer;
 use crate::error::ApiResult;
 use crate::http::extract::ApiQuery;
@@ -17,6 +19,7 @@ pub fn routes() -> Vec<RestRoute> {
     vec![
         RestRoute::new("GET", "/analytics/costs", get(costs)),
         RestRoute::new("GET", "/analytics/forecast", get(forecast)),
+        RestRoute::new("GET", "/analytics/performance", get(performance)),
         RestRoute::new("GET", "/analytics/tasks", get(tasks)),
     ]
 }
@@ -63,5 +66,14 @@ async fn tasks(
 ) -> ApiResult<axum::Json<TaskReport>> {
     let window = Window::days(params.from, params.to, crate::time::now())?;
     let report = service::tasks(&state, viewer.org_id, window).await?;
+    Ok(axum::Json(report))
+}
+
+async fn performance(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    ApiQuery(params): ApiQuery<WindowParams>,
+) -> ApiResult<axum::Json<PerformanceReport>> {
+    let report = service::performance(&state, viewer.org_id, params.from, params.to).await?;
     Ok(axum::Json(report))
 }

@@ -14,9 +14,11 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::rollup::{UsageSums, day_of};
+use super::rollup::day_of;
+use crate::activities::tokens::TokenTotals;
 use crate::error::{ApiError, ApiResult};
-use crate::runs::graphql::TokenTotals;
+use crate::rollups::read::{Metrics, Scope};
+use crate::rollups::sums::Sums;
 use crate::state::AppState;
 
 /// Longest window analytics read.
@@ -93,26 +95,21 @@ pub struct CostTotals {
     pub tokens: TokenTotals,
 }
 
-impl From<UsageSums> for CostTotals {
-    fn from(s: UsageSums) -> Self {
+impl From<Sums> for CostTotals {
+    fn from(s: Sums) -> Self {
         CostTotals {
             cost_usd: Usd::from_nanos(s.cost_nanos).amount(),
             activities: s.activities,
             priced: s.priced,
             unpriced: s.unpriced,
             errors: s.errors,
-            tokens: TokenTotals {
-                input: s.input_tokens,
-                output: s.output_tokens,
-                cache_read: s.cache_read_tokens,
-                cache_write: s.cache_write_tokens,
-                reasoning: s.reasoning_tokens,
-                total: s.input_tokens
-                    + s.output_tokens
-                    + s.cache_read_tokens
-                    + s.cache_write_tokens
-                    + s.reasoning_tokens,
-            },
+            tokens: TokenTotals::new(
+                s.input_tokens,
+                s.output_tokens,
+                s.cache_read_tokens,
+                s.cache_write_tokens,
+                s.reasoning_tokens,
+            ),
         }
     }
 }
@@ -167,11 +164,11 @@ pub async fn costs(
         .column_as(key, "key")
         .group_by(key);
     let rows = state.db.query_all(&select.into_query()).await?;
-    let mut totals = UsageSums::default();
+    let mut totals = Sums::default();
     let mut groups = Vec::with_capacity(rows.len());
     for row in &rows {
         let sums = read_sums(row)?;
-        totals.merge(&sums);
+        totals.add(&sums);
         let mut group = CostGroup {
             agent_id: None,
             agent_name: None,
@@ -284,10 +281,10 @@ pub fn sum(column: impl sea_orm::sea_query::IntoColumnRef) -> SimpleExpr {
 }
 
 /// The sums [`summed`] selected (a group with no rows sums to zero).
-pub fn read_sums(row: &QueryResult) -> ApiResult<UsageSums> {
+pub fn read_sums(row: &QueryResult) -> ApiResult<Sums> {
     let get =
         |alias: &str| -> ApiResult<i64> { Ok(row.try_get::<Option<i64>>("", alias)?.unwrap_or(0)) };
-    Ok(UsageSums {
+    Ok(Sums {
         activities: get("activities")?,
         errors: get("errors")?,
         cost_nanos: get("cost_nanos")?,
@@ -339,13 +336,13 @@ pub async fn forecast(state: &AppState, org: OrgId, now: DateTime<Utc>) -> ApiRe
     let select = summed(in_window(org, window))
         .column_as(usage_daily::Column::Day, "key")
         .group_by(usage_daily::Column::Day);
-    let mut daily: BTreeMap<DateTime<Utc>, UsageSums> = BTreeMap::new();
+    let mut daily: BTreeMap<DateTime<Utc>, Sums> = BTreeMap::new();
     for row in state.db.query_all(&select.into_query()).await? {
         daily.insert(row.try_get("", "key")?, read_sums(&row)?);
     }
-    let mut month_to_date = UsageSums::default();
+    let mut month_to_date = Sums::default();
     for sums in daily.range(month..) {
-        month_to_date.merge(sums.1);
+        month_to_date.add(sums.1);
     }
     // Complete days from the first one with activity (an org that started last week has no
     // zero-cost history before that), up to yesterday.
@@ -420,6 +417,46 @@ pub fn project(so_far: f64, series: &[f64], days_left: f64) -> Projection {
         low: (expected - half_width).max(so_far),
         high: expected + half_width,
     }
+}
+
+/// Latency, errors and throughput over a window: the organization as a whole and each of
+/// its agents, from the per-minute rollups (windows of whole minutes, at most 90 days).
+#[derive(Debug, Clone, PartialEq, Serialize, async_graphql::SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct PerformanceReport {
+    pub overall: Metrics,
+    /// Every agent, busiest first.
+    pub agents: Vec<AgentPerformance>,
+}
+
+/// One agent's performance.
+#[derive(Debug, Clone, PartialEq, Serialize, async_graphql::SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentPerformance {
+    pub agent_id: Uuid,
+    pub agent_name: String,
+    pub metrics: Metrics,
+}
+
+/// The organization's and each agent's performance from `from` to `to`.
+pub async fn performance(
+    state: &AppState,
+    org: OrgId,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> ApiResult<PerformanceReport> {
+    let overall = crate::rollups::load(state, org, Scope::Org, from, to).await?;
+    let mut agents = Vec::new();
+    for (id, name) in agent_names(state, org).await? {
+        let metrics = crate::rollups::load(state, org, Scope::Agent(id.into()), from, to).await?;
+        agents.push(AgentPerformance {
+            agent_id: id,
+            agent_name: name,
+            metrics,
+        });
+    }
+    agents.sort_by(|a, b| b.metrics.activities.cmp(&a.metrics.activities));
+    Ok(PerformanceReport { overall, agents })
 }
 
 /// Human task outcomes over a window (by creation time).

@@ -18,6 +18,7 @@ use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::orgs::graphql::{MemberMutation, MemberQuery};
 use crate::redaction::graphql::{RedactionMutation, RedactionQuery};
+use crate::rollups::graphql::MetricsQuery;
 use crate::runs::graphql::RunQuery;
 use crate::state::AppState;
 
@@ -31,6 +32,7 @@ pub struct Query(
     RunQuery,
     AuditQuery,
     RedactionQuery,
+    MetricsQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -74,6 +74,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::activities::rest::routes(),
         crate::analytics::rest::routes(),
         crate::runs::rest::routes(),
+        crate::rollups::rest::routes(),
         crate::audit::rest::routes(),
         crate::otlp::rest::routes(),
         crate::redaction::rest::routes(),

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, MergedObject, Object, SimpleObject};
+use crate::activities::tokens::TokenTotals;
+use async_graphql::{Context, ID, MergedObject, Object};
 use chrono::{DateTime, Utc};
 use entity::Usd;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::activities::graphql::Activity;
 use crate::activities::service::ActivityFilter;
@@ -21,29 +21,9 @@ use super::search;
 use super::service::{self, RunFilter, RunStatus, RunSummary};
 use super::tree::{SpanTree, TokenSums, Totals};
 
-/// Tokens by kind, summed (unreported counts add nothing).
-#[derive(SimpleObject, Serialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenTotals {
-    pub input: i64,
-    pub output: i64,
-    pub cache_read: i64,
-    pub cache_write: i64,
-    pub reasoning: i64,
-    /// Every kind together.
-    pub total: i64,
-}
-
 impl From<TokenSums> for TokenTotals {
     fn from(t: TokenSums) -> Self {
-        TokenTotals {
-            input: t.input,
-            output: t.output,
-            cache_read: t.cache_read,
-            cache_write: t.cache_write,
-            reasoning: t.reasoning,
-            total: t.total(),
-        }
+        TokenTotals::new(t.input, t.output, t.cache_read, t.cache_write, t.reasoning)
     }
 }
 

@@ -18,9 +18,9 @@ use crate::http::rest::RestRoute;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
 
-use super::graphql::TokenTotals;
 use super::search;
 use super::service::{self, RunFilter, RunStatus, RunSummary, RunTrace};
+use crate::activities::tokens::TokenTotals;
 
 /// The run and search routes (below `/api/v1`).
 pub fn routes() -> Vec<RestRoute> {

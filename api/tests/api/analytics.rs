@@ -154,6 +154,30 @@ async fn costs_by_agent_model_and_day_equal_the_sums_of_the_activities(backend: 
     assert!(f("lowUsd") >= f("monthToDateUsd") && f("projectedUsd") >= f("lowUsd"));
     assert!(f("highUsd") >= f("projectedUsd"));
 
+    // Performance per agent: the same counts as the activities, and latency percentiles.
+    let performance = app
+        .graphql_ok(
+            Some(&key),
+            "query($from: DateTime, $to: DateTime) { analytics { performance(from: $from, to: $to) { overall { activities errors latency { p50Ms p95Ms } } agents { agentId agentName metrics { activities errors } } } } }",
+            json!({ "from": from, "to": to }),
+        )
+        .await["analytics"]["performance"]
+        .clone();
+    assert_eq!(performance["overall"]["activities"], 30);
+    assert_eq!(performance["overall"]["errors"], 5);
+    let p95 = performance["overall"]["latency"]["p95Ms"].as_f64().unwrap();
+    assert!(
+        (120.0..=135.0).contains(&p95),
+        "durations are 100..129 ms: {performance}"
+    );
+    for agent in performance["agents"].as_array().unwrap() {
+        let id = agent["agentId"].as_str().unwrap();
+        let mine: Vec<&Value> = stored.iter().filter(|a| a["agentId"] == id).collect();
+        assert_eq!(agent["metrics"]["activities"], mine.len(), "{agent}");
+        let errors = mine.iter().filter(|a| a["status"] == "ERROR").count();
+        assert_eq!(agent["metrics"]["errors"], errors, "{agent}");
+    }
+
     // A window the wrong way round is refused, naming the field.
     let answer = app
         .graphql(
@@ -242,7 +266,7 @@ fn totals(t: &Value) -> (Decimal, i64, i64) {
 async fn all_activities(app: &TestApp, key: &str) -> Vec<Value> {
     app.graphql_ok(
         Some(key),
-        "{ activities(first: 100) { nodes { agentId model costUsd unpriced timestamp } } }",
+        "{ activities(first: 100) { nodes { agentId model costUsd unpriced timestamp status durationMs } } }",
         json!({}),
     )
     .await["activities"]["nodes"]

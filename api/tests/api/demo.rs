@@ -57,4 +57,20 @@ async fn the_demo_admin_signs_in_and_sees_three_agents_a_week_of_activity_and_ev
         .await
         .unwrap();
     assert!(errors > 0, "the demo week has errors");
+
+    // The week's metrics come from rollups written along with the demo activities.
+    let stored = entity::agent_activity::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    let from = chrono::Utc::now() - chrono::Duration::days(8);
+    let data = app
+        .graphql_ok(
+            Some(token),
+            "query($w: MetricsWindowInput) { orgMetrics(window: $w) { activities errors } }",
+            serde_json::json!({ "w": { "from": from.to_rfc3339() } }),
+        )
+        .await;
+    assert_eq!(data["orgMetrics"]["activities"], stored);
+    assert_eq!(data["orgMetrics"]["errors"], errors);
 }

@@ -128,6 +128,7 @@ const CROSS_ORG_CHECKS: &[&str] = &[
     "GET /api/v1/agents/{id}",
     "GET /api/v1/agents/{id}/activities",
     "GET /api/v1/runs/{id}",
+    "GET /api/v1/agents/{id}/metrics",
     "POST /api/v1/api-keys/{id}/rotate",
     "POST /api/v1/api-keys/{id}/revoke",
     "PATCH /api/v1/members/{id}",
@@ -355,6 +356,7 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
         format!("/api/v1/agents/{bobs_agent}"),
         format!("/api/v1/agents/{bobs_agent}/activities"),
         format!("/api/v1/runs/{bobs_run}"),
+        format!("/api/v1/agents/{bobs_agent}/metrics"),
     ] {
         let (status, body) = app.get_json(&alice.token, &path).await;
         assert_eq!(

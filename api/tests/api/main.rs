@@ -17,6 +17,7 @@ mod hardening;
 mod introspection;
 mod isolation;
 mod members;
+mod metrics;
 mod oauth;
 mod otlp;
 mod probes;

@@ -102,6 +102,9 @@ fn sample(operation: &str, agent: &str) -> Sample {
         "GET /api/v1/analytics/forecast" => {
             Sample::Rest("GET", "/api/v1/analytics/forecast".into(), Value::Null)
         }
+        "GET /api/v1/analytics/performance" => {
+            Sample::Rest("GET", "/api/v1/analytics/performance".into(), Value::Null)
+        }
         "GET /api/v1/analytics/tasks" => {
             Sample::Rest("GET", "/api/v1/analytics/tasks".into(), Value::Null)
         }
@@ -119,6 +122,7 @@ fn sample(operation: &str, agent: &str) -> Sample {
             Sample::Rest("GET", format!("/api/v1/runs/{missing}"), Value::Null)
         }
         "GET /api/v1/search" => Sample::Rest("GET", "/api/v1/search?q=weather".into(), Value::Null),
+        "Query.orgMetrics" => gql("{ orgMetrics { activities } }", json!({})),
         "Query.apiKeys" => gql("{ apiKeys { nodes { id } } }", json!({})),
         "Query.auditLog" => gql("{ auditLog { nodes { id } } }", json!({})),
         "Query.members" => gql("{ members { nodes { id } } }", json!({})),
@@ -297,6 +301,12 @@ fn sample(operation: &str, agent: &str) -> Sample {
         "POST /v1/traces" => {
             Sample::Rest("POST", "/v1/traces".into(), json!({ "resourceSpans": [] }))
         }
+        "GET /api/v1/agents/{id}/metrics" => Sample::Rest(
+            "GET",
+            format!("/api/v1/agents/{agent}/metrics"),
+            Value::Null,
+        ),
+        "GET /api/v1/metrics" => Sample::Rest("GET", "/api/v1/metrics".into(), Value::Null),
         other => panic!("no sample call for {other}: add one here"),
     }
 }
