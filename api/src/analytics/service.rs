@@ -455,7 +455,7 @@ pub async fn performance(
             metrics,
         });
     }
-    agents.sort_by(|a, b| b.metrics.activities.cmp(&a.metrics.activities));
+    agents.sort_by_key(|a| std::cmp::Reverse(a.metrics.activities));
     Ok(PerformanceReport { overall, agents })
 }
 
