@@ -1,7 +1,9 @@
 //! What activities cost: a price table per model (shipped with the major providers' list
-//! prices, overridable per organization), applied at ingest.
+//! prices, overridable per organization), applied at ingest, and shown as `modelPrices`.
 
+pub mod graphql;
 pub mod prices;
+pub mod rest;
 
 use entity::agent_activity;
 

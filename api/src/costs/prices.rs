@@ -93,26 +93,36 @@ const TABLE: &[Listed] = &[
 
 /// The shipped price of `model` in force at `at`.
 pub fn listed(model: &str, at: DateTime<Utc>) -> Option<Price> {
+    listed_row(model, at).map(Listed::price)
+}
+
+/// The shipped row of `model` in force at `at`: the latest that took effect by then.
+fn listed_row(model: &str, at: DateTime<Utc>) -> Option<&'static Listed> {
     let day = at.date_naive();
     TABLE
         .iter()
         .filter(|row| row.model == model)
-        .filter(|row| {
-            let (y, m, d) = row.effective_from;
-            NaiveDate::from_ymd_opt(y, m, d).is_some_and(|from| from <= day)
-        })
+        .filter(|row| row.effective_date().is_some_and(|from| from <= day))
         .max_by_key(|row| row.effective_from)
-        .map(|row| {
-            let rate = |s: &str| s.parse::<Decimal>().unwrap_or_default();
-            let (input, output, cache_read, cache_write) = row.rates;
-            Price {
-                input: rate(input),
-                output: rate(output),
-                cache_read: Some(rate(cache_read)),
-                cache_write: Some(rate(cache_write)),
-                reasoning: Some(rate(output)),
-            }
-        })
+}
+
+impl Listed {
+    fn effective_date(&self) -> Option<NaiveDate> {
+        let (y, m, d) = self.effective_from;
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    fn price(&self) -> Price {
+        let rate = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        let (input, output, cache_read, cache_write) = self.rates;
+        Price {
+            input: rate(input),
+            output: rate(output),
+            cache_read: Some(rate(cache_read)),
+            cache_write: Some(rate(cache_write)),
+            reasoning: Some(rate(output)),
+        }
+    }
 }
 
 /// The price of `model` for an organization: its own override from settings
@@ -123,6 +133,73 @@ pub fn price_for(settings: &serde_json::Value, model: &str, at: DateTime<Utc>) -
         .and_then(|prices| prices.get(model))
         .and_then(|price| serde_json::from_value::<Price>(price.clone()).ok())
         .or_else(|| listed(model, at))
+}
+
+/// Where a model's effective price comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PriceSource {
+    /// The list price HumanAIOS ships.
+    Listed,
+    /// The organization's override in its settings.
+    Organization,
+}
+
+/// A model's price as ingest applies it now, USD per million tokens by kind.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, async_graphql::SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelPrice {
+    pub model: String,
+    pub source: PriceSource,
+    /// When the listed price took effect (null for overrides).
+    pub effective_from: Option<NaiveDate>,
+    pub input: Decimal,
+    pub output: Decimal,
+    /// Null: billed at the input rate.
+    pub cache_read: Option<Decimal>,
+    /// Null: billed at the input rate.
+    pub cache_write: Option<Decimal>,
+    /// Null: billed at the output rate.
+    pub reasoning: Option<Decimal>,
+}
+
+/// Every model's price in force at `at` for an organization with `settings`: the listed
+/// models, with the organization's overrides (and its own models) in their place, by name.
+pub fn effective(settings: &serde_json::Value, at: DateTime<Utc>) -> Vec<ModelPrice> {
+    let mut models: Vec<&str> = TABLE.iter().map(|row| row.model).collect();
+    let overrides = settings.get("prices").and_then(|p| p.as_object());
+    models.extend(
+        overrides
+            .into_iter()
+            .flat_map(|o| o.keys().map(String::as_str)),
+    );
+    models.sort_unstable();
+    models.dedup();
+    models
+        .into_iter()
+        .filter_map(|model| {
+            let own = overrides
+                .and_then(|o| o.get(model))
+                .and_then(|price| serde_json::from_value::<Price>(price.clone()).ok());
+            let (price, source, effective_from) = match own {
+                Some(price) => (price, PriceSource::Organization, None),
+                None => {
+                    let row = listed_row(model, at)?;
+                    (row.price(), PriceSource::Listed, row.effective_date())
+                }
+            };
+            Some(ModelPrice {
+                model: model.to_owned(),
+                source,
+                effective_from,
+                input: price.input,
+                output: price.output,
+                cache_read: price.cache_read,
+                cache_write: price.cache_write,
+                reasoning: price.reasoning,
+            })
+        })
+        .collect()
 }
 
 /// The cost of `tokens` at `price`: every kind at its own rate (cache and reasoning fall back

@@ -16,6 +16,7 @@ use crate::analytics::graphql::AnalyticsQuery;
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
+use crate::costs::graphql::CostQuery;
 use crate::orgs::graphql::{MemberMutation, MemberQuery};
 use crate::redaction::graphql::{RedactionMutation, RedactionQuery};
 use crate::rollups::graphql::MetricsQuery;
@@ -29,6 +30,7 @@ pub struct Query(
     AgentQuery,
     ActivityQuery,
     AnalyticsQuery,
+    CostQuery,
     RunQuery,
     AuditQuery,
     RedactionQuery,

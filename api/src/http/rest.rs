@@ -73,6 +73,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::agents::rest::routes(),
         crate::activities::rest::routes(),
         crate::analytics::rest::routes(),
+        crate::costs::rest::routes(),
         crate::runs::rest::routes(),
         crate::rollups::rest::routes(),
         crate::audit::rest::routes(),

@@ -466,4 +466,40 @@ async fn costs_come_from_tokens_at_the_models_price_and_unpriced_is_never_zero(b
         cost_of(&data, &again["id"]),
         (json!("0.0052"), json!(false))
     );
+
+    // The price table as ingest applies it: listed prices, and the override in its place.
+    let prices = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ modelPrices { model source effectiveFrom input output cacheRead reasoning } }",
+            json!({}),
+        )
+        .await["modelPrices"]
+        .clone();
+    let price_of = |prices: &Value, model: &str| {
+        prices
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["model"] == model)
+            .cloned()
+            .unwrap_or_else(|| panic!("{model} missing from {prices}"))
+    };
+    let gpt = price_of(&prices, "gpt-4o");
+    assert_eq!(
+        (&gpt["source"], &gpt["input"], &gpt["cacheRead"]),
+        (&json!("LISTED"), &json!("2.50"), &json!("1.25"))
+    );
+    assert!(gpt["effectiveFrom"].is_string());
+    let own = price_of(&prices, "in-house-model-7");
+    assert_eq!(
+        (&own["source"], &own["input"], &own["cacheRead"]),
+        (&json!("ORGANIZATION"), &json!("1"), &Value::Null)
+    );
+    let (status, rest) = app.get_json(&admin.token, "/api/v1/prices").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        price_of(&rest, "in-house-model-7")["source"],
+        "ORGANIZATION"
+    );
 }

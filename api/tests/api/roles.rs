@@ -102,6 +102,8 @@ fn sample(operation: &str, agent: &str) -> Sample {
         "GET /api/v1/analytics/forecast" => {
             Sample::Rest("GET", "/api/v1/analytics/forecast".into(), Value::Null)
         }
+        "Query.modelPrices" => gql("{ modelPrices { model } }", json!({})),
+        "GET /api/v1/prices" => Sample::Rest("GET", "/api/v1/prices".into(), Value::Null),
         "GET /api/v1/analytics/performance" => {
             Sample::Rest("GET", "/api/v1/analytics/performance".into(), Value::Null)
         }
