@@ -21,7 +21,12 @@ fn require_dashboard_build() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_admin_signs_in_and_sees_the_agent_list_in_chromium() {
     require_dashboard_build();
-    let app = spawn_app_with(Backend::Sqlite, |config| config.demo = true).await;
+    // With Redis on, as in production: the live feed the dashboard shows crosses Redis.
+    let app = spawn_app_with(Backend::Sqlite, |config| {
+        config.demo = true;
+        config.redis_url = Some(crate::helpers::test_redis_url());
+    })
+    .await;
     let screenshots = workspace_root().join("target/screenshots");
     std::fs::create_dir_all(&screenshots).unwrap();
     let shot = screenshots.join("dashboard-agents.png");
