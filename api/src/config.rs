@@ -47,6 +47,8 @@ pub const ENV_VARS: &[&str] = &[
     "HUMANAIOS_OAUTH_GITHUB_TOKEN_URL",
     "HUMANAIOS_OAUTH_GITHUB_API_URL",
     "HUMANAIOS_DEMO",
+    "HUMANAIOS_ALERT_INTERVAL_SECONDS",
+    "HUMANAIOS_WEBHOOK_RETRY_SECONDS",
 ];
 
 /// How log lines are written.
@@ -140,6 +142,12 @@ pub struct Config {
     pub cors_origins: String,
     /// Load the demo organization on start when the database is empty.
     pub demo: bool,
+    /// Seconds between evaluations of the alert rules (and sends of due webhook
+    /// deliveries).
+    pub alert_interval_seconds: u64,
+    /// The first wait before a failed webhook delivery is retried, in seconds; it doubles
+    /// with each attempt, up to an hour.
+    pub webhook_retry_seconds: u64,
 }
 
 impl Default for Config {
@@ -178,6 +186,8 @@ impl Default for Config {
             oauth_github_token_url: "https://github.com/login/oauth/access_token".to_owned(),
             oauth_github_api_url: "https://api.github.com".to_owned(),
             demo: false,
+            alert_interval_seconds: 30,
+            webhook_retry_seconds: 10,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod agents;
+pub mod alerts;
 pub mod analytics;
 pub mod audit;
 pub mod auth;

@@ -101,6 +101,7 @@ impl App {
                 limits.forget_idle();
             }
         });
+        let alerts = crate::alerts::spawn(self.state.clone());
         let served = axum::serve(
             self.listener,
             self.router
@@ -110,6 +111,7 @@ impl App {
         .await
         .context("serving HTTP");
         sweeper.abort();
+        alerts.abort();
         served
     }
 }

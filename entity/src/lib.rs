@@ -11,6 +11,12 @@ pub mod agent;
 #[cfg(feature = "db")]
 pub mod agent_activity;
 #[cfg(feature = "db")]
+pub mod alert_event;
+#[cfg(feature = "db")]
+pub mod alert_rule;
+#[cfg(feature = "db")]
+pub mod alert_state;
+#[cfg(feature = "db")]
 pub mod api_key;
 #[cfg(feature = "db")]
 pub mod audit_log;
@@ -28,5 +34,9 @@ pub mod refresh_token;
 pub mod usage_daily;
 #[cfg(feature = "db")]
 pub mod user;
+#[cfg(feature = "db")]
+pub mod webhook;
+#[cfg(feature = "db")]
+pub mod webhook_delivery;
 
 pub use domain::*;

@@ -21,6 +21,8 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 pub enum Event {
     /// An activity was stored for the first time.
     ActivityRecorded(entity::agent_activity::Model),
+    /// An alert rule started firing for an agent.
+    AlertFired(entity::alert_event::Model),
 }
 
 /// An event and the organization it belongs to; subscribers never see another org's.
@@ -132,9 +134,10 @@ mod tests {
         let bus = InProcessBus::new(2);
         let mut slow = bus.subscribe();
         let sent: Vec<Envelope> = (0..5).map(|_| envelope()).collect();
-        let last_id = match &sent[4].event {
-            Event::ActivityRecorded(a) => a.id,
+        let Event::ActivityRecorded(last) = &sent[4].event else {
+            unreachable!("envelope() builds activities")
         };
+        let last_id = last.id;
         bus.publish(sent).await.unwrap();
         match slow.next().await {
             Some(BusItem::Lagged { missed }) => assert_eq!(missed, 3),
@@ -144,6 +147,7 @@ mod tests {
         match slow.next().await {
             Some(BusItem::Event(e)) => match &e.event {
                 Event::ActivityRecorded(a) => assert_eq!(a.id, last_id),
+                other => panic!("expected an activity, got {other:?}"),
             },
             other => panic!("expected the newest event, got {other:?}"),
         }

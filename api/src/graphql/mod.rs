@@ -12,6 +12,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::activities::graphql::{ActivityMutation, ActivityQuery, ActivitySubscription};
 use crate::agents::graphql::{AgentMutation, AgentQuery};
+use crate::alerts::graphql::{AlertMutation, AlertQuery, AlertSubscription};
 use crate::analytics::graphql::AnalyticsQuery;
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
@@ -35,6 +36,7 @@ pub struct Query(
     AuditQuery,
     RedactionQuery,
     MetricsQuery,
+    AlertQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -44,10 +46,11 @@ pub struct Mutation(
     AgentMutation,
     ActivityMutation,
     RedactionMutation,
+    AlertMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(ActivitySubscription);
+pub struct Subscription(ActivitySubscription, AlertSubscription);
 
 /// The HumanAIOS API schema.
 pub type ApiSchema = Schema<Query, Mutation, Subscription>;

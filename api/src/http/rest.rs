@@ -79,6 +79,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::audit::rest::routes(),
         crate::otlp::rest::routes(),
         crate::redaction::rest::routes(),
+        crate::alerts::rest::routes(),
     ]
     .into_iter()
     .flatten()

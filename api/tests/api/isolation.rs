@@ -134,6 +134,15 @@ const CROSS_ORG_CHECKS: &[&str] = &[
     "PATCH /api/v1/members/{id}",
     "DELETE /api/v1/members/{id}",
     "POST /api/v1/invitations/{id}/revoke",
+    "Mutation.createAlertRule",
+    "Mutation.updateAlertRule",
+    "Mutation.deleteAlertRule",
+    "Query.webhookDeliveries",
+    "Mutation.deleteWebhook",
+    "PATCH /api/v1/alert-rules/{id}",
+    "DELETE /api/v1/alert-rules/{id}",
+    "DELETE /api/v1/webhooks/{id}",
+    "GET /api/v1/webhooks/{id}/deliveries",
 ];
 
 /// Root fields of the schema with an `ID` argument, directly or inside an input object.
@@ -428,6 +437,99 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
     assert_eq!(
         crate::subscriptions::next_ids(&mut feed, 1, &probes).await,
         [marker["id"].as_str().unwrap()]
+    );
+
+    // Alerts: Bob's agent, rule and webhook are out of Alice's reach.
+    let bobs_rule = app
+        .graphql_ok(
+            Some(&bob.token),
+            "mutation { createAlertRule(input: { name: \"quiet\", kind: AGENT_SILENT }) { id } }",
+            json!({}),
+        )
+        .await["createAlertRule"]["id"]
+        .clone();
+    let bobs_webhook = app
+        .graphql_ok(
+            Some(&bob.token),
+            "mutation { createWebhook(input: { url: \"https://hooks.example.com/bob\" }) { webhook { id } } }",
+            json!({}),
+        )
+        .await["createWebhook"]["webhook"]["id"]
+        .clone();
+    for (operation, id) in [
+        (
+            "mutation($id: ID!) { createAlertRule(input: { name: \"x\", kind: AGENT_SILENT, agentId: $id }) { id } }",
+            json!(bobs_agent),
+        ),
+        (
+            "mutation($id: ID!) { updateAlertRule(id: $id, input: { enabled: false }) { id } }",
+            bobs_rule.clone(),
+        ),
+        (
+            "mutation($id: ID!) { deleteAlertRule(id: $id) { id } }",
+            bobs_rule.clone(),
+        ),
+        (
+            "query($id: ID!) { webhookDeliveries(webhookId: $id) { nodes { id } } }",
+            bobs_webhook.clone(),
+        ),
+        (
+            "mutation($id: ID!) { deleteWebhook(id: $id) { id } }",
+            bobs_webhook.clone(),
+        ),
+    ] {
+        let answer = app
+            .graphql(Some(&alice.token), operation, json!({ "id": id }))
+            .await;
+        assert_eq!(error_code(&answer), "NOT_FOUND", "{operation}");
+    }
+    let bobs_rule_id = bobs_rule.as_str().unwrap();
+    let bobs_webhook_id = bobs_webhook.as_str().unwrap();
+    for (method, path, body) in [
+        (
+            "PATCH",
+            format!("/api/v1/alert-rules/{bobs_rule_id}"),
+            json!({ "enabled": false }),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/alert-rules/{bobs_rule_id}"),
+            serde_json::Value::Null,
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/webhooks/{bobs_webhook_id}"),
+            serde_json::Value::Null,
+        ),
+        (
+            "GET",
+            format!("/api/v1/webhooks/{bobs_webhook_id}/deliveries"),
+            serde_json::Value::Null,
+        ),
+    ] {
+        let mut request = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(&path),
+            )
+            .bearer_auth(&alice.token);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 404, "{method} {path}");
+    }
+    let data = app
+        .graphql_ok(
+            Some(&bob.token),
+            "{ alertRules { id enabled } webhooks { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data,
+        json!({ "alertRules": [{ "id": bobs_rule, "enabled": true }], "webhooks": [{ "id": bobs_webhook }] })
     );
 
     // Bob's records are as he left them.

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod activities;
+mod alerts;
 mod analytics;
 mod api_keys;
 mod audit;

@@ -309,6 +309,65 @@ fn sample(operation: &str, agent: &str) -> Sample {
             Value::Null,
         ),
         "GET /api/v1/metrics" => Sample::Rest("GET", "/api/v1/metrics".into(), Value::Null),
+        "Query.alertRules" => gql("{ alertRules { id } }", json!({})),
+        "Query.alerts" => gql("{ alerts { nodes { id } } }", json!({})),
+        "Query.webhooks" => gql("{ webhooks { id } }", json!({})),
+        "Query.webhookDeliveries" => gql(
+            "query($id: ID!) { webhookDeliveries(webhookId: $id) { nodes { id } } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.createAlertRule" => gql(
+            "mutation { createAlertRule(input: { name: \"quiet\", kind: AGENT_SILENT }) { id } }",
+            json!({}),
+        ),
+        "Mutation.updateAlertRule" => gql(
+            "mutation($id: ID!) { updateAlertRule(id: $id, input: { enabled: false }) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.deleteAlertRule" => gql(
+            "mutation($id: ID!) { deleteAlertRule(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.createWebhook" => gql(
+            "mutation { createWebhook(input: { url: \"https://hooks.example.com/x\" }) { secret } }",
+            json!({}),
+        ),
+        "Mutation.deleteWebhook" => gql(
+            "mutation($id: ID!) { deleteWebhook(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Subscription.alertFired" => Sample::Subscription("subscription { alertFired { id } }"),
+        "GET /api/v1/alert-rules" => Sample::Rest("GET", "/api/v1/alert-rules".into(), Value::Null),
+        "POST /api/v1/alert-rules" => Sample::Rest(
+            "POST",
+            "/api/v1/alert-rules".into(),
+            json!({ "name": "quiet", "kind": "AGENT_SILENT" }),
+        ),
+        "PATCH /api/v1/alert-rules/{id}" => Sample::Rest(
+            "PATCH",
+            format!("/api/v1/alert-rules/{missing}"),
+            json!({ "enabled": false }),
+        ),
+        "DELETE /api/v1/alert-rules/{id}" => Sample::Rest(
+            "DELETE",
+            format!("/api/v1/alert-rules/{missing}"),
+            Value::Null,
+        ),
+        "GET /api/v1/alerts" => Sample::Rest("GET", "/api/v1/alerts".into(), Value::Null),
+        "GET /api/v1/webhooks" => Sample::Rest("GET", "/api/v1/webhooks".into(), Value::Null),
+        "POST /api/v1/webhooks" => Sample::Rest(
+            "POST",
+            "/api/v1/webhooks".into(),
+            json!({ "url": "https://hooks.example.com/x" }),
+        ),
+        "DELETE /api/v1/webhooks/{id}" => {
+            Sample::Rest("DELETE", format!("/api/v1/webhooks/{missing}"), Value::Null)
+        }
+        "GET /api/v1/webhooks/{id}/deliveries" => Sample::Rest(
+            "GET",
+            format!("/api/v1/webhooks/{missing}/deliveries"),
+            Value::Null,
+        ),
         other => panic!("no sample call for {other}: add one here"),
     }
 }

@@ -277,13 +277,13 @@ pub(crate) async fn next_activities(
     activities
 }
 
-async fn send(ws: &mut Socket, message: Value) {
+pub(crate) async fn send(ws: &mut Socket, message: Value) {
     ws.send(Message::text(message.to_string()))
         .await
         .expect("sent");
 }
 
-async fn next_message(ws: &mut Socket) -> Value {
+pub(crate) async fn next_message(ws: &mut Socket) -> Value {
     let deadline = Duration::from_secs(10);
     loop {
         match tokio::time::timeout(deadline, ws.next())

@@ -205,6 +205,45 @@ impl Role {
     }
 }
 
+domain_enum! {
+    /// What an alert rule watches.
+    AlertKind {
+        /// The share of an agent's activities with status `ERROR` over the last
+        /// `windowMinutes` exceeds `threshold` (a fraction, 0 to 1).
+        ErrorRate = ("ERROR_RATE", "error_rate"),
+        /// An agent's known cost today (UTC) exceeds `threshold` US dollars.
+        DailyCost = ("DAILY_COST", "daily_cost"),
+        /// An agent's p95 latency over the last `windowMinutes` exceeds `threshold`
+        /// milliseconds.
+        P95Latency = ("P95_LATENCY", "p95_latency"),
+        /// An activity's error message matched `pattern` (a regular expression) since the
+        /// last evaluation.
+        ErrorPattern = ("ERROR_PATTERN", "error_pattern"),
+        /// An agent that has reported before has reported nothing for `windowMinutes`.
+        AgentSilent = ("AGENT_SILENT", "agent_silent"),
+    }
+}
+
+domain_enum! {
+    /// Whether an alert rule's condition holds for an agent.
+    AlertState {
+        Ok = ("OK", "ok"),
+        Firing = ("FIRING", "firing"),
+    }
+}
+
+domain_enum! {
+    /// Where a webhook delivery stands.
+    DeliveryStatus {
+        /// Not sent yet, or to be retried at `nextAttemptAt`.
+        Pending = ("PENDING", "pending"),
+        /// The receiver answered 2xx.
+        Delivered = ("DELIVERED", "delivered"),
+        /// Every attempt failed; no more are made.
+        Failed = ("FAILED", "failed"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
