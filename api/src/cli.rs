@@ -79,6 +79,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// Cost and performance reports over many stored activities (PostgreSQL: the 10-million
+    /// figure in BENCHMARKS.md), beside a GROUP BY over the raw activities.
+    Analytics {
+        #[arg(long, default_value_t = 1_000_000)]
+        activities: usize,
+        /// Days the activities are spread over, ending now.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        #[arg(long, default_value_t = 20)]
+        agents: usize,
+        /// Times each report is asked for.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// Live feed latency: many subscribers, one activity per request.
     Feed {
         #[arg(long, default_value_t = 1_000)]

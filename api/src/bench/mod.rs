@@ -3,6 +3,7 @@
 //! the REST API, then drives it with real HTTP and WebSocket clients. Figures are reported
 //! beside a baseline run in the same process (see BENCHMARKS.md).
 
+pub mod analytics;
 pub mod feed;
 pub mod ingest;
 
@@ -42,6 +43,28 @@ pub async fn run(
             println!("{}", ingest::IngestReport::HEADER);
             for database in databases {
                 println!("{}", ingest::run(&database, options).await?.row());
+            }
+        }
+        BenchCommand::Analytics {
+            activities,
+            days,
+            agents,
+            runs,
+        } => {
+            let options = analytics::AnalyticsOptions {
+                activities,
+                days,
+                agents,
+                runs,
+            };
+            println!("{}", analytics::AnalyticsReport::HEADER);
+            for database in databases {
+                let report = analytics::run(&database, options).await?;
+                println!("{}", report.rows());
+                eprintln!(
+                    "({}: loaded in {:.0} s)",
+                    report.database, report.load_seconds
+                );
             }
         }
         BenchCommand::Feed {

@@ -17,6 +17,7 @@ fn every_subcommand_has_help() {
         &["bench"],
         &["bench", "ingest"],
         &["bench", "feed"],
+        &["bench", "analytics"],
     ] {
         let output = humanaios().args(sub).arg("--help").output().unwrap();
         assert!(output.status.success(), "{sub:?} --help failed");
@@ -71,10 +72,10 @@ fn migrate_then_demo_on_a_fresh_sqlite_file_then_demo_again_is_harmless() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// The benchmarks run end to end (tiny sizes here; BENCHMARKS.md has the real figures) and
+/// The benchmarks (ingest, feed, analytics) run end to end (tiny sizes here; BENCHMARKS.md has the real figures) and
 /// print a table whose rows hold numbers.
 #[test]
-fn bench_ingest_and_feed_run_against_a_real_server() {
+fn every_benchmark_runs_against_a_real_server() {
     for args in [
         &[
             "bench",
@@ -115,7 +116,7 @@ fn bench_ingest_and_feed_run_against_a_real_server() {
             .filter_map(|cell| cell.trim().trim_end_matches('×').parse().ok())
             .collect();
         assert!(
-            figures.len() >= 4 && figures.iter().all(|f| f.is_finite() && *f >= 0.0),
+            figures.len() >= 2 && figures.iter().all(|f| f.is_finite() && *f >= 0.0),
             "{args:?}: {row}"
         );
     }
