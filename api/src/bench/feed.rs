@@ -1,7 +1,8 @@
 //! `humanaios bench feed`: how long an ingested activity takes to reach live subscribers.
 //! Many `activityFeed` subscribers over graphql-transport-ws; activities are sent one per
 //! request, and each delivery's latency is measured from the moment the ingest request was
-//! sent. The baseline, in the same run, is the ingest request's own round trip (send → ack).
+//! sent and from the moment its acknowledgement arrived. The baseline, in the same run, is
+//! the ingest request's own round trip (send → ack).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,21 +33,27 @@ pub struct FeedReport {
     pub deliveries: usize,
     pub delivery_p50: f64,
     pub delivery_p99: f64,
+    /// From the moment the ingest answer (the commit's acknowledgement) arrived; negative when
+    /// a subscriber had it before the ingest client did.
+    pub accepted_p50: f64,
+    pub accepted_p99: f64,
     pub ack_p50: f64,
     pub ack_p99: f64,
 }
 
 impl FeedReport {
-    pub const HEADER: &'static str = "| database | subscribers | events | deliveries | send → subscriber p50 (ms) | p99 (ms) | send → ack p50 (ms) | p99 (ms) |\n|---|---|---|---|---|---|---|---|";
+    pub const HEADER: &'static str = "| database | subscribers | events | deliveries | accepted → subscriber p50 (ms) | p99 (ms) | send → subscriber p50 (ms) | p99 (ms) | send → ack p50 (ms) | p99 (ms) |\n|---|---|---|---|---|---|---|---|---|---|";
 
     /// A Markdown table row.
     pub fn row(&self) -> String {
         format!(
-            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
             self.database,
             self.options.subscribers,
             self.options.events,
             self.deliveries,
+            self.accepted_p50,
+            self.accepted_p99,
             self.delivery_p50,
             self.delivery_p99,
             self.ack_p50,
@@ -92,11 +99,13 @@ pub async fn run(database: &Database, options: FeedOptions) -> anyhow::Result<Fe
     }
 
     let mut sent_at = HashMap::new();
+    let mut acked_at = HashMap::new();
     let mut acks = Vec::with_capacity(options.events);
     for n in 0..options.events {
         let started = Instant::now();
         let id = ingest_one(&target, Some(n)).await?;
         acks.push(started.elapsed().as_secs_f64() * 1e3);
+        acked_at.insert(id.clone(), Instant::now());
         sent_at.insert(id, started);
         tokio::time::sleep(options.interval).await;
     }
@@ -105,23 +114,29 @@ pub async fn run(database: &Database, options: FeedOptions) -> anyhow::Result<Fe
             .await
             .context("subscribers did not receive every event within a minute")???;
     }
-    let mut latencies: Vec<f64> = arrivals
+    let arrivals = arrivals
         .lock()
         .map_err(|_| anyhow::anyhow!("a reader panicked"))?
-        .iter()
-        .filter_map(|(id, at)| {
-            sent_at
-                .get(id)
-                .map(|sent| at.duration_since(*sent).as_secs_f64() * 1e3)
-        })
-        .collect();
-    anyhow::ensure!(
-        latencies.len() == options.events * options.subscribers,
-        "{} deliveries, expected {}",
-        latencies.len(),
-        options.events * options.subscribers
-    );
-    latencies.sort_by(f64::total_cmp);
+        .clone();
+    // Milliseconds from each event's mark in `marks` to each of its arrivals.
+    let since = |marks: &HashMap<String, Instant>| -> Vec<f64> {
+        let mut ms: Vec<f64> = arrivals
+            .iter()
+            .filter_map(|(id, at)| {
+                marks.get(id).map(|mark| {
+                    if *at >= *mark {
+                        at.duration_since(*mark).as_secs_f64() * 1e3
+                    } else {
+                        -(mark.duration_since(*at).as_secs_f64() * 1e3)
+                    }
+                })
+            })
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        ms
+    };
+    let latencies = since(&sent_at);
+    let accepted = since(&acked_at);
     acks.sort_by(f64::total_cmp);
     target.finish().await?;
     Ok(FeedReport {
@@ -130,6 +145,8 @@ pub async fn run(database: &Database, options: FeedOptions) -> anyhow::Result<Fe
         deliveries: latencies.len(),
         delivery_p50: quantile(&latencies, 0.5),
         delivery_p99: quantile(&latencies, 0.99),
+        accepted_p50: quantile(&accepted, 0.5),
+        accepted_p99: quantile(&accepted, 0.99),
         ack_p50: quantile(&acks, 0.5),
         ack_p99: quantile(&acks, 0.99),
     })
