@@ -25,6 +25,8 @@ pub mod human_task;
 #[cfg(feature = "db")]
 pub mod invitation;
 #[cfg(feature = "db")]
+pub mod latency_daily;
+#[cfg(feature = "db")]
 pub mod oauth_state;
 #[cfg(feature = "db")]
 pub mod organization;

@@ -19,6 +19,7 @@ mod m20261125_000012_runs_and_search;
 mod m20261125_000013_feed_sequence;
 mod m20261125_000014_usage_daily;
 mod m20261125_000015_alerts;
+mod m20261125_000016_latency_daily;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000013_feed_sequence::Migration),
             Box::new(m20261125_000014_usage_daily::Migration),
             Box::new(m20261125_000015_alerts::Migration),
+            Box::new(m20261125_000016_latency_daily::Migration),
         ]
     }
 }

@@ -36,15 +36,16 @@ impl Analytics {
         service::forecast(ctx.state()?, self.org, crate::time::now()).await
     }
 
-    /// Latency percentiles, error rate and throughput of the organization and of each agent
-    /// (whole minutes, at most 90 days; by default the last hour).
+    /// Volume, error rate, throughput and latency percentiles of the organization and of each
+    /// agent over the window.
     async fn performance(
         &self,
         ctx: &Context<'_>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> ApiResult<PerformanceReport> {
-        service::performance(ctx.state()?, self.org, from, to).await
+        let window = Window::days(from, to, crate::time::now())?;
+        service::performance(ctx.state()?, self.org, window).await
     }
 
     /// Human tasks created in the window: by status and type, completion rate and times.

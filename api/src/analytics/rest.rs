@@ -74,6 +74,7 @@ async fn performance(
     RequireViewer(viewer): RequireViewer,
     ApiQuery(params): ApiQuery<WindowParams>,
 ) -> ApiResult<axum::Json<PerformanceReport>> {
-    let report = service::performance(&state, viewer.org_id, params.from, params.to).await?;
+    let window = Window::days(params.from, params.to, crate::time::now())?;
+    let report = service::performance(&state, viewer.org_id, window).await?;
     Ok(axum::Json(report))
 }

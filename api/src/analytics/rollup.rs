@@ -1,14 +1,16 @@
 //! Writing the daily rollups at ingest: the new activities of a commit are summed per
-//! (organization, day, agent, model) in memory, then added to the stored rows with one upsert
-//! (see [`crate::db::add_on_conflict`]), inside the ingest transaction.
+//! (organization, day, agent, model) and their durations counted per (organization, day,
+//! agent, latency bucket) in memory, then added to the stored rows with upserts (see
+//! [`crate::db::add_on_conflict`]), inside the ingest transaction.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use entity::{agent_activity, usage_daily};
+use entity::{agent_activity, latency_daily, usage_daily};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait as _, Set};
 use uuid::Uuid;
 
+use crate::rollups::histogram::bucket_of;
 use crate::rollups::sums::Sums;
 
 /// Midnight UTC of `at`'s day: the rollups' day key.
@@ -28,6 +30,7 @@ pub async fn apply<'a>(
 ) -> Result<(), DbErr> {
     // A BTreeMap writes rows in key order, so two transactions never lock them in cycles.
     let mut usage: BTreeMap<UsageKey, Sums> = BTreeMap::new();
+    let mut latency: BTreeMap<(Uuid, DateTime<Utc>, Uuid, i32), i64> = BTreeMap::new();
     for a in inserted {
         let key = (
             a.org_id,
@@ -36,6 +39,15 @@ pub async fn apply<'a>(
             a.model.clone().unwrap_or_default(),
         );
         usage.entry(key).or_default().add(&Sums::of(a));
+        if let Some(ms) = a.duration_ms {
+            let key = (
+                a.org_id,
+                day_of(a.timestamp),
+                a.agent_id,
+                i32::from(bucket_of(ms)),
+            );
+            *latency.entry(key).or_default() += 1;
+        }
     }
     if usage.is_empty() {
         return Ok(());
@@ -83,6 +95,29 @@ pub async fn apply<'a>(
                     C::DurationCount,
                     C::DurationSumMs,
                 ],
+            ))
+            .exec_without_returning(db)
+            .await?;
+    }
+    let rows: Vec<latency_daily::ActiveModel> = latency
+        .into_iter()
+        .map(
+            |((org_id, day, agent_id, bucket), count)| latency_daily::ActiveModel {
+                org_id: Set(org_id),
+                day: Set(day),
+                agent_id: Set(agent_id),
+                bucket: Set(bucket),
+                count: Set(count),
+            },
+        )
+        .collect();
+    use latency_daily::Column as L;
+    // 5 values a row.
+    for chunk in rows.chunks(5_000) {
+        latency_daily::Entity::insert_many(chunk.to_vec())
+            .on_conflict(crate::db::add_on_conflict::<latency_daily::Entity>(
+                [L::OrgId, L::Day, L::AgentId, L::Bucket],
+                [L::Count],
             ))
             .exec_without_returning(db)
             .await?;

@@ -123,15 +123,15 @@ pub async fn run(
             ),
         ),
         (
-            "performance, last 24 h",
+            "performance by agent, last day",
             format!(
-                "{{ analytics {{ performance(from: \"{day}\") {{ overall {{ errorRate latency {{ p95Ms }} }} agents {{ agentId metrics {{ latency {{ p95Ms }} }} }} }} }} }}"
+                "{{ analytics {{ performance(from: \"{day}\") {{ overall {{ errorRate p95Ms }} agents {{ agentId performance {{ errorRate p95Ms }} }} }} }} }}"
             ),
         ),
         (
-            "performance, whole window",
+            "performance by agent, whole window",
             format!(
-                "{{ analytics {{ performance(from: \"{month}\") {{ overall {{ errorRate latency {{ p95Ms }} }} }} }} }}"
+                "{{ analytics {{ performance(from: \"{month}\") {{ overall {{ errorRate p95Ms }} agents {{ agentId performance {{ errorRate p95Ms }} }} }} }} }}"
             ),
         ),
     ];

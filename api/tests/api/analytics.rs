@@ -158,14 +158,33 @@ async fn costs_by_agent_model_and_day_equal_the_sums_of_the_activities(backend: 
     let performance = app
         .graphql_ok(
             Some(&key),
-            "query($from: DateTime, $to: DateTime) { analytics { performance(from: $from, to: $to) { overall { activities errors latency { p50Ms p95Ms } } agents { agentId agentName metrics { activities errors } } } } }",
+            "query($from: DateTime, $to: DateTime) { analytics { performance(from: $from, to: $to) { overall { activities errors errorRate p50Ms p95Ms } agents { agentId agentName performance { activities errors } } } } }",
             json!({ "from": from, "to": to }),
         )
         .await["analytics"]["performance"]
         .clone();
     assert_eq!(performance["overall"]["activities"], 30);
     assert_eq!(performance["overall"]["errors"], 5);
-    let p95 = performance["overall"]["latency"]["p95Ms"].as_f64().unwrap();
+    assert_eq!(performance["agents"].as_array().unwrap().len(), 2);
+    // REST gives the same figures.
+    let (status, rest) = app
+        .get_json(
+            &key,
+            &format!(
+                "/api/v1/analytics/performance?from={}&to={}",
+                urlencode(&from),
+                urlencode(&to)
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{rest}");
+    for field in ["activities", "errors", "errorRate", "p50Ms", "p95Ms"] {
+        assert_eq!(
+            rest["overall"][field], performance["overall"][field],
+            "{field}"
+        );
+    }
+    let p95 = performance["overall"]["p95Ms"].as_f64().unwrap();
     assert!(
         (120.0..=135.0).contains(&p95),
         "durations are 100..129 ms: {performance}"
@@ -173,9 +192,9 @@ async fn costs_by_agent_model_and_day_equal_the_sums_of_the_activities(backend: 
     for agent in performance["agents"].as_array().unwrap() {
         let id = agent["agentId"].as_str().unwrap();
         let mine: Vec<&Value> = stored.iter().filter(|a| a["agentId"] == id).collect();
-        assert_eq!(agent["metrics"]["activities"], mine.len(), "{agent}");
+        assert_eq!(agent["performance"]["activities"], mine.len(), "{agent}");
         let errors = mine.iter().filter(|a| a["status"] == "ERROR").count();
-        assert_eq!(agent["metrics"]["errors"], errors, "{agent}");
+        assert_eq!(agent["performance"]["errors"], errors, "{agent}");
     }
 
     // A window the wrong way round is refused, naming the field.
