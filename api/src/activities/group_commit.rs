@@ -195,8 +195,7 @@ async fn store(
     // Rollups, in the same transaction as the activities they count, once per transaction
     // so every row is written in one key order.
     crate::analytics::rollup::apply(&txn, inserted.iter().flatten()).await?;
-    let new: Vec<agent_activity::Model> = inserted.iter().flatten().cloned().collect();
-    crate::rollups::apply(&txn, &new).await?;
+    crate::rollups::apply(&txn, inserted.iter().flatten()).await?;
     txn.commit().await?;
     Ok(inserted)
 }

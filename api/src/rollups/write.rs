@@ -23,9 +23,9 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Adds `inserted` (activities stored in this transaction for the first time) to the
 /// rollups, in the same transaction, so the rollups count exactly what was committed.
-pub async fn apply(
+pub async fn apply<'a>(
     txn: &impl ConnectionTrait,
-    inserted: &[agent_activity::Model],
+    inserted: impl IntoIterator<Item = &'a agent_activity::Model>,
 ) -> Result<(), DbErr> {
     let (minutes, latencies) = aggregate(inserted);
     let layout = Layout {
@@ -119,7 +119,7 @@ type Aggregate = (
 );
 
 /// The batch, summed per key.
-fn aggregate(activities: &[agent_activity::Model]) -> Aggregate {
+fn aggregate<'a>(activities: impl IntoIterator<Item = &'a agent_activity::Model>) -> Aggregate {
     let (mut minutes, mut latencies) = Aggregate::default();
     for activity in activities {
         let minute = minute_of(activity.timestamp);
