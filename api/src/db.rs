@@ -10,7 +10,7 @@ use sea_orm::{
     TransactionTrait as _,
 };
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, IntoIden, OnConflict};
 
 use crate::config::Config;
 
@@ -99,15 +99,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// `ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c` for every column in `sums`:
 /// rollup rows that concurrent transactions write simply add up, with no read-modify-write
 /// (PostgreSQL and SQLite alike).
-pub fn add_on_conflict<E: sea_orm::EntityTrait>(
-    keys: impl IntoIterator<Item = E::Column>,
-    sums: impl IntoIterator<Item = E::Column>,
-) -> OnConflict {
+pub fn add_on_conflict<T, C>(
+    table: T,
+    keys: impl IntoIterator<Item = C>,
+    sums: impl IntoIterator<Item = C>,
+) -> OnConflict
+where
+    T: IntoIden + Copy,
+    C: IntoIden + Copy,
+{
     let mut on_conflict = OnConflict::columns(keys);
     on_conflict.values(sums.into_iter().map(|column| {
         (
             column,
-            Expr::col((E::default(), column)).add(Expr::col((Alias::new("excluded"), column))),
+            Expr::col((table, column)).add(Expr::col((Alias::new("excluded"), column))),
         )
     }));
     on_conflict

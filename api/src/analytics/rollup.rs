@@ -79,7 +79,8 @@ pub async fn apply<'a>(
     // 16 values a row, and SQLite binds at most 32,766 per statement.
     for chunk in rows.chunks(1_000) {
         usage_daily::Entity::insert_many(chunk.to_vec())
-            .on_conflict(crate::db::add_on_conflict::<usage_daily::Entity>(
+            .on_conflict(crate::db::add_on_conflict(
+                usage_daily::Entity,
                 [C::OrgId, C::Day, C::AgentId, C::Model],
                 [
                     C::Activities,
@@ -115,7 +116,8 @@ pub async fn apply<'a>(
     // 5 values a row.
     for chunk in rows.chunks(5_000) {
         latency_daily::Entity::insert_many(chunk.to_vec())
-            .on_conflict(crate::db::add_on_conflict::<latency_daily::Entity>(
+            .on_conflict(crate::db::add_on_conflict(
+                latency_daily::Entity,
                 [L::OrgId, L::Day, L::AgentId, L::Bucket],
                 [L::Count],
             ))

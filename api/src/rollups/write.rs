@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 
 use entity::agent_activity;
-use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait as _, InsertStatement, OnConflict, Query, SimpleExpr, Value,
-};
+use sea_orm::sea_query::{InsertStatement, Query, SimpleExpr, Value};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
@@ -100,14 +98,11 @@ fn statement(layout: &Layout<'_>, rows: &[Vec<Value>]) -> InsertStatement {
     for row in rows {
         insert.values_panic(row.iter().cloned().map(SimpleExpr::from));
     }
-    let mut on_conflict = OnConflict::columns(layout.key.iter().copied());
-    for &col in layout.sums {
-        on_conflict.value(
-            col,
-            Expr::col((layout.table, col)).add(Expr::col((Alias::new("excluded"), col))),
-        );
-    }
-    insert.on_conflict(on_conflict);
+    insert.on_conflict(crate::db::add_on_conflict(
+        layout.table,
+        layout.key.iter().copied(),
+        layout.sums.iter().copied(),
+    ));
     insert
 }
 
