@@ -10,7 +10,7 @@ use sea_orm::{
     TransactionTrait as _,
 };
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, IntoIden, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Func, IntoIden, OnConflict};
 
 use crate::config::Config;
 
@@ -94,6 +94,12 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     };
     db.begin_with_options(options).await
+}
+
+/// `CAST(SUM(column) AS BIGINT)`: an exact 64-bit sum on every backend (PostgreSQL sums
+/// BIGINTs into NUMERIC, which does not decode as `i64`). `NULL` when no row matched.
+pub fn exact_sum(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
+    Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
 }
 
 /// `ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c` for every column in `sums`:

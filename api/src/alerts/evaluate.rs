@@ -15,7 +15,7 @@ use entity::{
     webhook_delivery,
 };
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Alias, Expr, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, PaginatorTrait as _,
     QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
@@ -173,10 +173,7 @@ async fn daily_cost(
     let mut query = usage_daily::Entity::find()
         .select_only()
         .column(usage_daily::Column::AgentId)
-        .expr(Func::cast_as(
-            Func::sum(Expr::col(usage_daily::Column::CostNanos)),
-            Alias::new("BIGINT"),
-        ))
+        .expr(crate::db::exact_sum(usage_daily::Column::CostNanos))
         .filter(usage_daily::Column::OrgId.eq(rule.org_id))
         .filter(usage_daily::Column::Day.eq(day))
         .group_by(usage_daily::Column::AgentId);

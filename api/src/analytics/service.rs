@@ -271,13 +271,8 @@ pub fn summed(select: Select<usage_daily::Entity>) -> Select<usage_daily::Entity
     SUMMED
         .iter()
         .fold(select.select_only(), |select, (column, alias)| {
-            select.column_as(sum(*column), *alias)
+            select.column_as(crate::db::exact_sum(*column), *alias)
         })
-}
-
-/// `CAST(SUM(column) AS BIGINT)`: an exact integer sum on every backend.
-pub fn sum(column: impl sea_orm::sea_query::IntoColumnRef) -> SimpleExpr {
-    Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
 }
 
 /// The sums [`summed`] selected (a group with no rows sums to zero).
@@ -494,7 +489,7 @@ pub async fn performance(
         .select_only()
         .column(latency_daily::Column::AgentId)
         .column(latency_daily::Column::Bucket)
-        .column_as(sum(latency_daily::Column::Count), "count")
+        .column_as(crate::db::exact_sum(latency_daily::Column::Count), "count")
         .filter(latency_daily::Column::OrgId.eq(org.0))
         .filter(latency_daily::Column::Day.gte(window.from))
         .filter(latency_daily::Column::Day.lt(window.to))
@@ -595,10 +590,7 @@ pub async fn tasks(state: &AppState, org: OrgId, window: Window) -> ApiResult<Ta
     let budget: Option<i64> = scoped()
         .select_only()
         .column_as(
-            Expr::cust_with_expr(
-                "CAST(SUM($1) AS BIGINT)",
-                Expr::col(human_task::Column::BudgetUsd),
-            ),
+            crate::db::exact_sum(human_task::Column::BudgetUsd),
             "budget",
         )
         .into_tuple()

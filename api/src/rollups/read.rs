@@ -158,7 +158,7 @@ fn per_point(
         .group_by_col(Alias::new(POINT))
         .group_by_columns(group.iter().copied());
     for &col in sums {
-        query.expr_as(Expr::col(col).sum().cast_as(Alias::new("BIGINT")), col);
+        query.expr_as(crate::db::exact_sum(col), col);
     }
     if let Scope::Agent(agent) = scope {
         query.and_where(Expr::col(Rollup::AgentId).eq(agent.0));

@@ -197,11 +197,6 @@ fn count_where(condition: Expr) -> Expr {
     Func::count(Expr::case(condition, Expr::val(1))).into()
 }
 
-/// The sum of a column as a 64-bit integer (PostgreSQL sums BIGINTs into NUMERIC).
-fn sum(column: agent_activity::Column) -> Expr {
-    Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
-}
-
 /// The organization's activities that belong to a run, one row per run.
 fn grouped(org: OrgId) -> Select<agent_activity::Entity> {
     use agent_activity::Column as C;
@@ -212,13 +207,19 @@ fn grouped(org: OrgId) -> Select<agent_activity::Entity> {
         .column_as(ended(), "ended_at")
         .column_as(Expr::from(Func::count(Expr::col(C::Id))), "spans")
         .column_as(errors(), "errors")
-        .column_as(sum(C::CostUsd), "cost_nanos")
+        .column_as(crate::db::exact_sum(C::CostUsd), "cost_nanos")
         .column_as(count_where(C::Unpriced.eq(true)), "unpriced")
-        .column_as(sum(C::InputTokens), "input_tokens")
-        .column_as(sum(C::OutputTokens), "output_tokens")
-        .column_as(sum(C::CacheReadTokens), "cache_read_tokens")
-        .column_as(sum(C::CacheWriteTokens), "cache_write_tokens")
-        .column_as(sum(C::ReasoningTokens), "reasoning_tokens")
+        .column_as(crate::db::exact_sum(C::InputTokens), "input_tokens")
+        .column_as(crate::db::exact_sum(C::OutputTokens), "output_tokens")
+        .column_as(
+            crate::db::exact_sum(C::CacheReadTokens),
+            "cache_read_tokens",
+        )
+        .column_as(
+            crate::db::exact_sum(C::CacheWriteTokens),
+            "cache_write_tokens",
+        )
+        .column_as(crate::db::exact_sum(C::ReasoningTokens), "reasoning_tokens")
         .filter(C::OrgId.eq(org.0))
         .filter(C::RunId.is_not_null())
         .group_by(C::RunId)

@@ -224,7 +224,7 @@ async fn the_demo_week_and_its_tasks_show_in_analytics(backend: Backend) {
     let data = app
         .graphql_ok(
             Some(&token),
-            "query($from: DateTime) { analytics { costs(groupBy: DAY, from: $from) { totals { activities costUsd } groups { totals { activities } } } tasks(from: $from) { created byStatus { status count } } } }",
+            "query($from: DateTime) { analytics { costs(groupBy: DAY, from: $from) { totals { activities costUsd } groups { totals { activities } } } tasks(from: $from) { created budgetUsd byStatus { status count } } } }",
             json!({ "from": from }),
         )
         .await;
@@ -242,6 +242,9 @@ async fn the_demo_week_and_its_tasks_show_in_analytics(backend: Backend) {
     let tasks = &data["analytics"]["tasks"];
     assert_eq!(tasks["byStatus"].as_array().unwrap().len(), 6, "{tasks}");
     assert!(tasks["created"].as_i64().unwrap() >= 6);
+    // The demo tasks carry budgets; their sum is read on both backends alike.
+    let budget: Decimal = tasks["budgetUsd"].as_str().unwrap().parse().unwrap();
+    assert!(budget > Decimal::ZERO, "{tasks}");
 }
 
 /// (cost, activities, unpriced) per key, summed over `activities` one by one.
