@@ -26,5 +26,6 @@ pub mod rollups;
 pub mod runs;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod telemetry;
 pub mod time;

@@ -623,7 +623,7 @@ pub async fn tasks(state: &AppState, org: OrgId, window: Window) -> ApiResult<Ta
         count_of(TaskStatus::Completed),
         count_of(TaskStatus::Failed),
     );
-    let percentile = |q| (!durations.is_empty()).then(|| crate::bench::quantile(&durations, q));
+    let percentile = |q| (!durations.is_empty()).then(|| crate::stats::quantile(&durations, q));
     Ok(TaskReport {
         window,
         created: by_status.iter().map(|(_, n)| n).sum(),

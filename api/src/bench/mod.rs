@@ -18,6 +18,7 @@ use crate::cli::{BenchCommand, BenchDatabase};
 use crate::config::Config;
 use crate::startup::App;
 use crate::state::AppState;
+pub use crate::stats::quantile;
 
 /// Runs `humanaios bench …` and prints a Markdown table.
 pub async fn run(
@@ -257,28 +258,4 @@ pub fn activity(agent: &str, n: usize) -> Value {
         "durationMs": 40 + (n % 900) as i64,
         "payload": { "tool": "search", "args": { "q": format!("query {n}") }, "result": "ok" },
     })
-}
-
-/// The `q`-quantile (0..=1) of sorted `values`, nearest rank.
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quantile;
-
-    #[test]
-    fn nearest_rank_quantiles() {
-        let values: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(quantile(&values, 0.5), 50.0);
-        assert_eq!(quantile(&values, 0.99), 99.0);
-        assert_eq!(quantile(&values, 1.0), 100.0);
-        assert_eq!(quantile(&values, 0.0), 1.0);
-        assert!(quantile(&[], 0.5).is_nan());
-    }
 }
