@@ -226,8 +226,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
         agent_activity::Entity::insert_many(rows).exec(&txn).await?;
     }
     // The rollups, as ingest would have written them.
-    crate::analytics::rollup::apply(&txn, &activities).await?;
-    crate::rollups::apply(&txn, &activities).await?;
+    crate::activities::group_commit::add_to_rollups(&txn, &activities).await?;
 
     // One task in every status, in and around San Francisco.
     let tasks = [

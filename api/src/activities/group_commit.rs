@@ -12,8 +12,8 @@ use std::sync::Arc;
 use entity::{OrgId, agent_activity};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait as _, ConnectionTrait as _, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait as _, IntoActiveModel as _, QueryTrait as _,
+    ActiveModelTrait as _, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait as _, IntoActiveModel as _, QueryTrait as _,
 };
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
@@ -192,12 +192,20 @@ async fn store(
                 .collect()
         })
         .collect();
-    // Rollups, in the same transaction as the activities they count, once per transaction
-    // so every row is written in one key order.
-    crate::analytics::rollup::apply(&txn, inserted.iter().flatten()).await?;
-    crate::rollups::apply(&txn, inserted.iter().flatten()).await?;
+    add_to_rollups(&txn, inserted.iter().flatten()).await?;
     txn.commit().await?;
     Ok(inserted)
+}
+
+/// Adds newly stored activities to every rollup (per-minute metrics, daily analytics), in
+/// the transaction that stores them and once per transaction, so every rollup row is written
+/// in one key order. Whatever stores activities calls it: ingest, the demo, the benchmarks.
+pub async fn add_to_rollups<'a, I>(db: &impl ConnectionTrait, inserted: I) -> Result<(), DbErr>
+where
+    I: IntoIterator<Item = &'a agent_activity::Model> + Clone,
+{
+    crate::analytics::rollup::apply(db, inserted.clone()).await?;
+    crate::rollups::apply(db, inserted).await
 }
 
 /// `rows` cut into consecutive statements of at most [`ROWS_PER_STATEMENT`] rows and, past the

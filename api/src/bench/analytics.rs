@@ -232,8 +232,7 @@ async fn load(
                 }
             }
         }
-        crate::analytics::rollup::apply(&txn, &rows).await?;
-        crate::rollups::apply(&txn, &rows).await?;
+        crate::activities::group_commit::add_to_rollups(&txn, &rows).await?;
         txn.commit().await?;
         written += size;
     }
