@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use chrono::Utc;
-use entity::{ActivityStatus, ActivityType, OrgId, Usd, agent_activity};
+use entity::{OrgId, agent_activity};
 use sea_orm::{
     ConnectionTrait as _, EntityTrait as _, IntoActiveModel as _, TransactionTrait as _,
 };
@@ -59,15 +59,6 @@ impl AnalyticsReport {
     }
 }
 
-const MODELS: [&str; 6] = [
-    "gpt-4o",
-    "gpt-4o-mini",
-    "claude-sonnet-4-5",
-    "claude-haiku-4-5",
-    "gemini-2.5-flash",
-    "in-house-model",
-];
-
 /// Rows written per transaction while loading.
 const LOAD_CHUNK: usize = 50_000;
 
@@ -81,7 +72,7 @@ pub async fn run(
         "--agents and --days must be at least 1"
     );
     let target = super::start(database).await?;
-    let org = org_of(&target).await?;
+    let org = super::org_of(&target).await?;
     let mut agents = vec![Uuid::parse_str(&target.agent)?];
     for i in 1..options.agents {
         let agent = super::post(
@@ -149,14 +140,6 @@ pub async fn run(
     })
 }
 
-async fn org_of(target: &Target) -> anyhow::Result<OrgId> {
-    let agent = entity::agent::Entity::find_by_id(Uuid::parse_str(&target.agent)?)
-        .one(&target.state.db)
-        .await?
-        .context("the bench agent is stored")?;
-    Ok(OrgId(agent.org_id))
-}
-
 /// Writes the activities and their rollups, `LOAD_CHUNK` at a time.
 async fn load(
     target: &Target,
@@ -174,54 +157,17 @@ async fn load(
         let size = LOAD_CHUNK.min(options.activities - written);
         let rows: Vec<agent_activity::Model> = (written..written + size)
             .map(|n| {
-                // Spread evenly over the window, with a deterministic mix of everything else.
+                // Spread evenly over the window.
                 let at = start
                     + chrono::Duration::milliseconds(
                         (n as i64).saturating_mul(span_ms) / options.activities as i64,
                     );
-                let model = MODELS[n % MODELS.len()];
-                let failed = n % 23 == 0;
-                agent_activity::Model {
-                    id: Uuid::now_v7(),
-                    org_id: org.0,
-                    agent_id: agents[n % agents.len()],
-                    activity_type: if failed {
-                        ActivityType::Error
-                    } else {
-                        ActivityType::ToolCall
-                    },
-                    payload: json!({ "tool": "search", "n": n }),
-                    cost_usd: (model != "in-house-model")
-                        .then(|| Usd::from_nanos(1_000 + (n as i64 % 997) * 1_000)),
-                    duration_ms: Some(20 + (n as i64 * 7919) % 3_000),
-                    timestamp: crate::time::truncate(at),
-                    received_at: crate::time::truncate(at),
-                    run_id: None,
-                    parent_id: None,
-                    name: Some("search".to_owned()),
-                    model: Some(model.to_owned()),
-                    input_tokens: Some(500 + (n as i64 % 1_500)),
-                    output_tokens: Some(100 + (n as i64 % 300)),
-                    cache_read_tokens: None,
-                    cache_write_tokens: None,
-                    reasoning_tokens: None,
-                    status: if failed {
-                        ActivityStatus::Error
-                    } else {
-                        ActivityStatus::Ok
-                    },
-                    error_message: failed.then(|| "upstream timed out".to_owned()),
-                    started_at: None,
-                    ended_at: None,
-                    unpriced: model == "in-house-model",
-                    feed_seq: first_seq + n as i64,
-                    redactions: 0,
-                }
+                super::stored_activity(org, agents[n % agents.len()], n, at, first_seq + n as i64)
             })
             .collect();
         let txn = db.begin().await?;
         match db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => copy_in(target, &rows).await?,
+            sea_orm::DbBackend::Postgres => super::copy_in(target, &super::copy_csv(&rows)).await?,
             _ => {
                 for chunk in rows.chunks(1_000) {
                     agent_activity::Entity::insert_many(
@@ -239,48 +185,6 @@ async fn load(
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.execute_unprepared("ANALYZE").await?;
     }
-    Ok(())
-}
-
-/// `COPY … FROM STDIN` of `rows` (PostgreSQL).
-async fn copy_in(target: &Target, rows: &[agent_activity::Model]) -> anyhow::Result<()> {
-    use sea_orm::sqlx::postgres::PgPoolCopyExt as _;
-    let mut csv = String::with_capacity(rows.len() * 300);
-    for r in rows {
-        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-        csv.push_str(&format!(
-            "{},{},{},{},\"{}\",{},{},{},{},{},{},{},{},{},\"{}\",{},{}\n",
-            r.id,
-            r.org_id,
-            r.agent_id,
-            r.activity_type.storage_name(),
-            r.payload.to_string().replace('"', "\"\""),
-            opt(r.cost_usd.map(Usd::nanos)),
-            opt(r.duration_ms),
-            r.timestamp.to_rfc3339(),
-            r.received_at.to_rfc3339(),
-            r.name.as_deref().unwrap_or_default(),
-            r.model.as_deref().unwrap_or_default(),
-            opt(r.input_tokens),
-            opt(r.output_tokens),
-            r.status.storage_name(),
-            r.error_message.as_deref().unwrap_or_default(),
-            r.unpriced,
-            r.feed_seq,
-        ));
-    }
-    let mut copy = target
-        .state
-        .db
-        .get_postgres_connection_pool()
-        .copy_in_raw(
-            "COPY agent_activities (id, org_id, agent_id, activity_type, payload, cost_usd, \
-             duration_ms, timestamp, received_at, name, model, input_tokens, output_tokens, \
-             status, error_message, unpriced, feed_seq) FROM STDIN (FORMAT csv)",
-        )
-        .await?;
-    copy.send(csv.as_bytes()).await?;
-    copy.finish().await?;
     Ok(())
 }
 

@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use anyhow::Context as _;
-use sea_orm::sqlx::postgres::PgPoolCopyExt as _;
 use serde_json::{Value, json};
 
 use super::{Database, Target, activity};
@@ -130,38 +128,15 @@ async fn send(target: &Target, events: usize, batch: usize, clients: usize) -> a
 /// Writes `rows` activity rows like the benchmark's with one `COPY … FROM STDIN` and returns
 /// rows per second: the fastest way PostgreSQL takes rows, the baseline for ingest.
 async fn copy_rows(target: &Target, rows: usize) -> anyhow::Result<f64> {
-    let pool = target.state.db.get_postgres_connection_pool();
-    let org: uuid::Uuid = sea_orm::sqlx::query_scalar("SELECT org_id FROM agents WHERE id = $1")
-        .bind(uuid::Uuid::parse_str(&target.agent)?)
-        .fetch_one(pool)
-        .await
-        .context("reading the bench agent's organization")?;
-    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f+00");
-    let mut csv = String::with_capacity(rows * 400);
-    for n in 0..rows {
-        let a = activity(&target.agent, n);
-        let payload = a["payload"].to_string().replace('"', "\"\"");
-        // Far above any sequence number ingest hands out, so the unique feed index holds.
-        let seq = 1_000_000_000_000_i64 + n as i64;
-        csv.push_str(&format!(
-            "{},{org},{},tool_call,\"{payload}\",{},{},{now},{now},search,gpt-4o,{},{},ok,false,{seq}\n",
-            a["id"].as_str().unwrap_or_default(),
-            target.agent,
-            2_000_000 + n,
-            a["durationMs"],
-            a["inputTokens"],
-            a["outputTokens"],
-        ));
-    }
+    let org = super::org_of(target).await?;
+    let agent = uuid::Uuid::parse_str(&target.agent)?;
+    let now = chrono::Utc::now();
+    // Far above any sequence number ingest hands out, so the unique feed index holds.
+    let models: Vec<_> = (0..rows)
+        .map(|n| super::stored_activity(org, agent, n, now, 1_000_000_000_000 + n as i64))
+        .collect();
+    let csv = super::copy_csv(&models);
     let started = Instant::now();
-    let mut copy = pool
-        .copy_in_raw(
-            "COPY agent_activities (id, org_id, agent_id, activity_type, payload, cost_usd, \
-             duration_ms, timestamp, received_at, name, model, input_tokens, output_tokens, \
-             status, unpriced, feed_seq) FROM STDIN (FORMAT csv)",
-        )
-        .await?;
-    copy.send(csv.as_bytes()).await?;
-    copy.finish().await?;
+    super::copy_in(target, &csv).await?;
     Ok(rows as f64 / started.elapsed().as_secs_f64())
 }

@@ -10,6 +10,9 @@ pub mod ingest;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use entity::{ActivityStatus, ActivityType, OrgId, Usd, agent_activity};
+use sea_orm::EntityTrait as _;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -258,4 +261,121 @@ pub fn activity(agent: &str, n: usize) -> Value {
         "durationMs": 40 + (n % 900) as i64,
         "payload": { "tool": "search", "args": { "q": format!("query {n}") }, "result": "ok" },
     })
+}
+
+/// The organization of the benchmark's agent.
+pub async fn org_of(target: &Target) -> anyhow::Result<OrgId> {
+    let agent = entity::agent::Entity::find_by_id(Uuid::parse_str(&target.agent)?)
+        .one(&target.state.db)
+        .await?
+        .context("the bench agent is stored")?;
+    Ok(OrgId(agent.org_id))
+}
+
+/// Models the stored activities are spread over; the last has no price.
+const MODELS: [&str; 6] = [
+    "gpt-4o",
+    "gpt-4o-mini",
+    "claude-sonnet-4-5",
+    "claude-haiku-4-5",
+    "gemini-2.5-flash",
+    "in-house-model",
+];
+
+/// The `n`th activity written straight to storage (COPY baseline, analytics load): the
+/// payload of [`activity`], a deterministic mix of models, errors, costs and durations.
+pub fn stored_activity(
+    org: OrgId,
+    agent: Uuid,
+    n: usize,
+    at: DateTime<Utc>,
+    feed_seq: i64,
+) -> agent_activity::Model {
+    let model = MODELS[n % MODELS.len()];
+    let failed = n.is_multiple_of(23);
+    let at = crate::time::truncate(at);
+    agent_activity::Model {
+        id: Uuid::now_v7(),
+        org_id: org.0,
+        agent_id: agent,
+        activity_type: if failed {
+            ActivityType::Error
+        } else {
+            ActivityType::ToolCall
+        },
+        payload: activity("", n)["payload"].clone(),
+        cost_usd: (model != "in-house-model")
+            .then(|| Usd::from_nanos(1_000 + (n as i64 % 997) * 1_000)),
+        duration_ms: Some(20 + (n as i64 * 7919) % 3_000),
+        timestamp: at,
+        received_at: at,
+        run_id: None,
+        parent_id: None,
+        name: Some("search".to_owned()),
+        model: Some(model.to_owned()),
+        input_tokens: Some(500 + (n as i64 % 1_500)),
+        output_tokens: Some(100 + (n as i64 % 300)),
+        cache_read_tokens: None,
+        cache_write_tokens: None,
+        reasoning_tokens: None,
+        status: if failed {
+            ActivityStatus::Error
+        } else {
+            ActivityStatus::Ok
+        },
+        error_message: failed.then(|| "upstream timed out".to_owned()),
+        started_at: None,
+        ended_at: None,
+        unpriced: model == "in-house-model",
+        feed_seq,
+        redactions: 0,
+    }
+}
+
+/// `rows` as the CSV body of [`copy_in`].
+pub fn copy_csv(rows: &[agent_activity::Model]) -> String {
+    let mut csv = String::with_capacity(rows.len() * 300);
+    for r in rows {
+        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{},{},{},\"{}\",{},{},{},{},{},{},{},{},{},\"{}\",{},{}\n",
+            r.id,
+            r.org_id,
+            r.agent_id,
+            r.activity_type.storage_name(),
+            r.payload.to_string().replace('"', "\"\""),
+            opt(r.cost_usd.map(Usd::nanos)),
+            opt(r.duration_ms),
+            r.timestamp.to_rfc3339(),
+            r.received_at.to_rfc3339(),
+            r.name.as_deref().unwrap_or_default(),
+            r.model.as_deref().unwrap_or_default(),
+            opt(r.input_tokens),
+            opt(r.output_tokens),
+            r.status.storage_name(),
+            r.error_message.as_deref().unwrap_or_default(),
+            r.unpriced,
+            r.feed_seq,
+        ));
+    }
+    csv
+}
+
+/// `COPY agent_activities … FROM STDIN` of a [`copy_csv`] body (PostgreSQL): the fastest way
+/// PostgreSQL takes rows.
+pub async fn copy_in(target: &Target, csv: &str) -> anyhow::Result<()> {
+    use sea_orm::sqlx::postgres::PgPoolCopyExt as _;
+    let mut copy = target
+        .state
+        .db
+        .get_postgres_connection_pool()
+        .copy_in_raw(
+            "COPY agent_activities (id, org_id, agent_id, activity_type, payload, cost_usd, \
+             duration_ms, timestamp, received_at, name, model, input_tokens, output_tokens, \
+             status, error_message, unpriced, feed_seq) FROM STDIN (FORMAT csv)",
+        )
+        .await?;
+    copy.send(csv.as_bytes()).await?;
+    copy.finish().await?;
+    Ok(())
 }
