@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     ActivityStatus, ActivityType, AgentStatus, AgentType, AuthProvider, OrgId, Plan, Role,
-    TaskStatus, TaskType, Usd, agent, agent_activity, human_task, organization, user,
+    TaskSource, TaskStatus, TaskType, Usd, agent, agent_activity, human_task, organization, user,
 };
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
@@ -70,19 +70,33 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
         id: Set(org_id),
         name: Set("Acme Field Operations".to_owned()),
         plan: Set(Plan::Pro),
-        settings: Set(json!({ "timezone": "America/Los_Angeles" })),
+        settings: Set(json!({
+            "timezone": "America/Los_Angeles",
+            "tasks": { "budgetLimitUsd": "100" },
+        })),
         created_at: Set(now - Duration::days(30)),
     })
     .exec(&txn)
     .await?;
 
+    // The operator and the field worker take tasks; where they are drives suggestions.
     let members = [
-        (DEMO_EMAIL, Role::Admin, Some(hash.clone())),
-        ("ops@humanaios.local", Role::Operator, Some(hash.clone())),
-        ("viewer@humanaios.local", Role::Viewer, Some(hash)),
+        (DEMO_EMAIL, Role::Admin, Some(hash.clone()), None),
+        (
+            "ops@humanaios.local",
+            Role::Operator,
+            Some(hash.clone()),
+            Some((37.7858, -122.4064)),
+        ),
+        (
+            "viewer@humanaios.local",
+            Role::Viewer,
+            Some(hash),
+            Some((37.7609, -122.4350)),
+        ),
     ];
     let mut member_ids = Vec::new();
-    for (email, role, password_hash) in members {
+    for (email, role, password_hash, place) in members {
         let id = Uuid::now_v7();
         member_ids.push(id);
         user::Entity::insert(user::ActiveModel {
@@ -93,6 +107,10 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
             role: Set(role),
             auth_provider: Set(AuthProvider::Email),
             created_at: Set(now - Duration::days(30)),
+            latitude: Set(place.map(|(lat, _)| lat)),
+            longitude: Set(place.map(|(_, lng)| lng)),
+            available: Set(place.is_some()),
+            located_at: Set(place.map(|_| now - Duration::hours(1))),
         })
         .exec(&txn)
         .await?;
@@ -228,13 +246,15 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
     // The rollups, as ingest would have written them.
     crate::activities::group_commit::add_to_rollups(&txn, &activities).await?;
 
-    // One task in every status, in and around San Francisco.
+    // The inbox in every status, in and around San Francisco, with addresses, budgets (one
+    // above the organization's $100 per-task limit) and deadlines.
     let tasks = [
         (
             "Verify storefront is open",
             TaskType::Verification,
             TaskStatus::Pending,
             (37.7793, -122.4193),
+            "1 Dr Carlton B Goodlett Pl, San Francisco, CA",
             "25",
         ),
         (
@@ -242,6 +262,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
             TaskType::Pickup,
             TaskStatus::Approved,
             (37.7890, -122.4010),
+            "101 Market St, San Francisco, CA",
             "40",
         ),
         (
@@ -249,6 +270,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
             TaskType::Inspection,
             TaskStatus::Assigned,
             (37.7599, -122.4148),
+            "2100 Mission St, San Francisco, CA",
             "60",
         ),
         (
@@ -256,6 +278,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
             TaskType::Attendance,
             TaskStatus::InProgress,
             (37.8044, -122.2712),
+            "1 Frank H Ogawa Plaza, Oakland, CA",
             "120",
         ),
         (
@@ -263,6 +286,7 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
             TaskType::Verification,
             TaskStatus::Completed,
             (37.7680, -122.4300),
+            "2200 Market St, San Francisco, CA",
             "15",
         ),
         (
@@ -270,27 +294,57 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
             TaskType::Pickup,
             TaskStatus::Failed,
             (37.7510, -122.4470),
+            "400 Clipper St, San Francisco, CA",
             "35",
         ),
         (
-            "Confirm customer identity by phone",
-            TaskType::Other,
+            "Confirm customer identity in person",
+            TaskType::Verification,
             TaskStatus::Pending,
             (37.7749, -122.4194),
-            "10",
+            "1 Van Ness Ave, San Francisco, CA",
+            "150",
+        ),
+        (
+            "Inspect warehouse roof after storm",
+            TaskType::Inspection,
+            TaskStatus::Rejected,
+            (37.7420, -122.3870),
+            "1500 Evans Ave, San Francisco, CA",
+            "300",
+        ),
+        (
+            "Drop off replacement badge",
+            TaskType::Pickup,
+            TaskStatus::Cancelled,
+            (37.7955, -122.3937),
+            "1 Ferry Building, San Francisco, CA",
+            "20",
         ),
     ];
     let task_count = tasks.len();
-    for (i, (title, task_type, status, (lat, lng), budget)) in tasks.into_iter().enumerate() {
-        let created_at = now - Duration::hours(6 * (i as i64 + 1));
-        let assigned = matches!(
-            status,
-            TaskStatus::Assigned
-                | TaskStatus::InProgress
-                | TaskStatus::Completed
-                | TaskStatus::Failed
-        );
-        let finished = matches!(status, TaskStatus::Completed | TaskStatus::Failed);
+    for (i, (title, task_type, status, (lat, lng), address, budget)) in
+        tasks.into_iter().enumerate()
+    {
+        let created_at = crate::time::truncate(now - Duration::hours(6 * (i as i64 + 1)));
+        let at = |hours: i64| Some(created_at + Duration::minutes(30 * hours));
+        // How far each task got: rejected and cancelled ones were turned down while pending.
+        let (approved, assigned, started) = match status {
+            TaskStatus::Pending | TaskStatus::Rejected | TaskStatus::Cancelled => {
+                (false, false, false)
+            }
+            TaskStatus::Approved => (true, false, false),
+            TaskStatus::Assigned => (true, true, false),
+            TaskStatus::InProgress | TaskStatus::Completed | TaskStatus::Failed => {
+                (true, true, true)
+            }
+        };
+        let finished = !crate::tasks::lifecycle::is_open(status);
+        let steps = 1
+            + i32::from(approved)
+            + i32::from(assigned)
+            + i32::from(started)
+            + i32::from(finished);
         human_task::Entity::insert(human_task::ActiveModel {
             id: Set(Uuid::now_v7()),
             org_id: Set(org_id),
@@ -302,19 +356,32 @@ async fn insert(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<D
             latitude: Set(Some(lat)),
             longitude: Set(Some(lng)),
             budget_usd: Set(Some(budget.parse()?)),
-            assigned_to: Set(assigned.then_some(member_ids[1])),
-            result: Set(match status {
-                TaskStatus::Completed => {
-                    Some(json!({ "note": "Done, photos attached", "photos": 3 }))
-                }
-                TaskStatus::Failed => Some(json!({ "reason": "Nobody at the address" })),
+            assigned_to: Set(assigned.then_some(member_ids[2])),
+            result: Set((status == TaskStatus::Completed)
+                .then(|| json!({ "photos": 3, "shelvesMatchPlanogram": true }))),
+            result_note: Set(
+                (status == TaskStatus::Completed).then(|| "Done, photos attached".to_owned())
+            ),
+            failure_reason: Set(match status {
+                TaskStatus::Failed => Some("Nobody at the address".to_owned()),
+                TaskStatus::Rejected => Some("Roofing contractor already booked".to_owned()),
+                TaskStatus::Cancelled => Some("The agent no longer needs it".to_owned()),
                 _ => None,
             }),
-            version: Set(1),
-            created_at: Set(crate::time::truncate(created_at)),
-            completed_at: Set(
-                finished.then(|| crate::time::truncate(created_at + Duration::hours(2)))
-            ),
+            version: Set(steps),
+            created_at: Set(created_at),
+            completed_at: Set(finished.then(|| at(4)).flatten()),
+            source: Set(TaskSource::Request),
+            address: Set(Some(address.to_owned())),
+            deadline: Set(Some(created_at + Duration::days(2))),
+            approved_by: Set(approved.then_some(member_ids[0])),
+            approved_at: Set(approved.then(|| at(1)).flatten()),
+            assigned_at: Set(assigned.then(|| at(2)).flatten()),
+            started_at: Set(started.then(|| at(3)).flatten()),
+            updated_at: Set(Some(
+                created_at + Duration::minutes(30 * i64::from(steps - 1)),
+            )),
+            ..Default::default()
         })
         .exec(&txn)
         .await?;

@@ -102,6 +102,7 @@ impl App {
             }
         });
         let alerts = crate::alerts::spawn(self.state.clone());
+        let callbacks = crate::tasks::callbacks::spawn(self.state.clone());
         let served = axum::serve(
             self.listener,
             self.router
@@ -112,6 +113,7 @@ impl App {
         .context("serving HTTP");
         sweeper.abort();
         alerts.abort();
+        callbacks.abort();
         served
     }
 }

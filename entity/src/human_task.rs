@@ -1,10 +1,10 @@
-//! A task an agent needs a person for.
+//! A task an agent needs a person for, and where it stands in its lifecycle.
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::{TaskStatus, TaskType, Usd};
+use crate::domain::{TaskSource, TaskStatus, TaskType, Usd};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "human_tasks")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -25,6 +25,25 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub completed_at: Option<DateTimeUtc>,
+    pub source: TaskSource,
+    /// The activity that raised it (at most one task per activity).
+    pub source_activity_id: Option<Uuid>,
+    /// Where, as the agent wrote it (a street address), beside or instead of coordinates.
+    pub address: Option<String>,
+    pub deadline: Option<DateTimeUtc>,
+    /// Where every change of the task is posted, signed with `callback_secret`.
+    pub callback_url: Option<String>,
+    /// Kept in the clear like webhook secrets: every callback is signed with it. Never
+    /// serialized (events cross replicas through Redis; no reader needs it).
+    #[serde(skip)]
+    pub callback_secret: Option<String>,
+    pub result_note: Option<String>,
+    pub failure_reason: Option<String>,
+    pub approved_by: Option<Uuid>,
+    pub approved_at: Option<DateTimeUtc>,
+    pub assigned_at: Option<DateTimeUtc>,
+    pub started_at: Option<DateTimeUtc>,
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,8 @@ pub mod organization;
 #[cfg(feature = "db")]
 pub mod refresh_token;
 #[cfg(feature = "db")]
+pub mod task_callback;
+#[cfg(feature = "db")]
 pub mod usage_daily;
 #[cfg(feature = "db")]
 pub mod user;

@@ -18,6 +18,12 @@ pub struct Model {
     pub role: Role,
     pub auth_provider: AuthProvider,
     pub created_at: DateTimeUtc,
+    /// Where the member last said they are (WGS84 degrees), for assignment suggestions.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Whether the member takes tasks now.
+    pub available: bool,
+    pub located_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -377,13 +377,11 @@ impl ActivitySubscription {
                     }
                 }
                 BusItem::Event(_) => None,
-                BusItem::Lagged { missed } => Some(Err(ApiError::Conflict {
-                    code: "SUBSCRIBER_LAGGED",
-                    message: format!(
-                        "{missed} activities were skipped because this subscriber fell behind; \
-                         read them with the `activities` query"
-                    ),
-                }
+                BusItem::Lagged { missed } => Some(Err(crate::events::lagged(
+                    missed,
+                    "activities",
+                    "read them with the `activities` query",
+                )
                 .into())),
             };
             std::future::ready(out)

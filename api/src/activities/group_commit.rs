@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use entity::{OrgId, agent_activity};
+use entity::{OrgId, agent_activity, human_task};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait as _, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -34,11 +34,21 @@ const ROWS_PER_GROUP: usize = 10_000;
 /// Requests that may wait for a writer before callers are slowed down (backpressure).
 const QUEUE_DEPTH: usize = 1_024;
 
-/// One request's rows (already validated, priced and redacted, no id repeated).
+/// One request's rows (already validated, priced and redacted, no id repeated) and the
+/// human tasks they raise.
 struct Job {
     org: OrgId,
     rows: Vec<agent_activity::Model>,
-    reply: oneshot::Sender<ApiResult<Vec<agent_activity::Model>>>,
+    tasks: Vec<human_task::Model>,
+    reply: oneshot::Sender<ApiResult<Stored>>,
+}
+
+/// What one request stored: its activities that were new, with their feed positions, and
+/// the tasks those raised. A retried activity raises nothing again.
+#[derive(Debug, Default)]
+pub struct Stored {
+    pub activities: Vec<agent_activity::Model>,
+    pub tasks: Vec<human_task::Model>,
 }
 
 /// The queue in front of the writer tasks; cheap to clone.
@@ -63,17 +73,24 @@ impl GroupCommitter {
         GroupCommitter { queue }
     }
 
-    /// Stores `rows` for `org` and returns those that were new (ids not stored before), with
-    /// their feed positions, once they are committed.
+    /// Stores `rows` for `org`, and each of `tasks` whose source activity is new, and returns
+    /// what was new (activity ids not stored before, with their feed positions) once it is
+    /// committed.
     pub async fn commit(
         &self,
         org: OrgId,
         rows: Vec<agent_activity::Model>,
-    ) -> ApiResult<Vec<agent_activity::Model>> {
+        tasks: Vec<human_task::Model>,
+    ) -> ApiResult<Stored> {
         let (reply, answer) = oneshot::channel();
         let stopped = || ApiError::from(anyhow::anyhow!("the ingest writer has stopped"));
         self.queue
-            .send(Job { org, rows, reply })
+            .send(Job {
+                org,
+                rows,
+                tasks,
+                reply,
+            })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -110,9 +127,9 @@ async fn write_groups(db: DatabaseConnection, jobs: Arc<Mutex<mpsc::Receiver<Job
 /// Commits `group` in one transaction and answers every request; on failure, retries each
 /// request in a transaction of its own.
 async fn commit_group(db: &DatabaseConnection, group: Vec<Job>) {
-    let batches: Vec<(OrgId, &[agent_activity::Model])> = group
+    let batches: Vec<Batch> = group
         .iter()
-        .map(|job| (job.org, job.rows.as_slice()))
+        .map(|job| (job.org, job.rows.as_slice(), job.tasks.as_slice()))
         .collect();
     match store(db, &batches).await {
         Ok(inserted) => {
@@ -127,27 +144,27 @@ async fn commit_group(db: &DatabaseConnection, group: Vec<Job>) {
         Err(err) => {
             tracing::warn!(error = ?err, requests = group.len(), "group commit failed; retrying each request alone");
             for job in group {
-                let answer = store(db, &[(job.org, job.rows.as_slice())])
+                let answer = store(db, &[(job.org, job.rows.as_slice(), job.tasks.as_slice())])
                     .await
-                    .map(|mut inserted| inserted.pop().unwrap_or_default());
+                    .map(|mut stored| stored.pop().unwrap_or_default());
                 let _ = job.reply.send(answer);
             }
         }
     }
 }
 
-/// Stores the batches in one transaction; for each batch, the rows that were new.
-async fn store(
-    db: &DatabaseConnection,
-    batches: &[(OrgId, &[agent_activity::Model])],
-) -> ApiResult<Vec<Vec<agent_activity::Model>>> {
+/// One request's part of a group: its organization, activities and tasks.
+type Batch<'a> = (OrgId, &'a [agent_activity::Model], &'a [human_task::Model]);
+
+/// Stores the batches in one transaction; for each batch, what was new.
+async fn store(db: &DatabaseConnection, batches: &[Batch<'_>]) -> ApiResult<Vec<Stored>> {
     let txn = crate::db::begin_write(db).await?;
     // An id sent by two requests of this group is the first one's; the second counts it as
     // a duplicate, exactly as if it had come after the commit.
     let mut claimed = HashSet::new();
     let mut candidates: Vec<Vec<agent_activity::Model>> = batches
         .iter()
-        .map(|(_, rows)| {
+        .map(|(_, rows, _)| {
             rows.iter()
                 .filter(|row| claimed.insert(row.id))
                 .cloned()
@@ -158,7 +175,7 @@ async fn store(
     // Feed positions, one block per organization, taken in organization order so that two
     // writers' groups never wait for each other in a cycle.
     let mut per_org: BTreeMap<OrgId, u64> = BTreeMap::new();
-    for ((org, _), rows) in batches.iter().zip(&candidates) {
+    for ((org, _, _), rows) in batches.iter().zip(&candidates) {
         *per_org.entry(*org).or_default() += rows.len() as u64;
     }
     let mut next_seq: BTreeMap<OrgId, i64> = BTreeMap::new();
@@ -167,7 +184,7 @@ async fn store(
             next_seq.insert(org, super::sequence::reserve(&txn, org, count).await?);
         }
     }
-    for ((org, _), rows) in batches.iter().zip(&mut candidates) {
+    for ((org, _, _), rows) in batches.iter().zip(&mut candidates) {
         for row in rows.iter_mut() {
             let seq = next_seq.get_mut(org).expect("reserved above");
             row.feed_seq = *seq;
@@ -193,8 +210,32 @@ async fn store(
         })
         .collect();
     add_to_rollups(&txn, inserted.iter().flatten()).await?;
+    let raised: Vec<Vec<human_task::Model>> = batches
+        .iter()
+        .map(|(_, _, tasks)| {
+            tasks
+                .iter()
+                .filter(|t| t.source_activity_id.is_some_and(|id| new_ids.contains(&id)))
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let all_raised: Vec<human_task::ActiveModel> = raised
+        .iter()
+        .flatten()
+        .map(|t| t.clone().into_active_model())
+        .collect();
+    if !all_raised.is_empty() {
+        human_task::Entity::insert_many(all_raised)
+            .exec_without_returning(&txn)
+            .await?;
+    }
     txn.commit().await?;
-    Ok(inserted)
+    Ok(inserted
+        .into_iter()
+        .zip(raised)
+        .map(|(activities, tasks)| Stored { activities, tasks })
+        .collect())
 }
 
 /// Adds newly stored activities to every rollup (per-minute metrics, daily analytics), in

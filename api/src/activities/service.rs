@@ -134,8 +134,14 @@ pub async fn record(
 
     // An id repeated within the batch counts once; ids stored earlier are found at insert.
     let mut seen = HashSet::with_capacity(models.len());
-    let mut fresh: Vec<agent_activity::Model> =
-        models.into_iter().filter(|m| seen.insert(m.id)).collect();
+    let mut positions = Vec::with_capacity(models.len());
+    let mut fresh = Vec::with_capacity(models.len());
+    for (i, model) in models.into_iter().enumerate() {
+        if seen.insert(model.id) {
+            positions.push(i);
+            fresh.push(model);
+        }
+    }
     if !fresh.is_empty() {
         let settings = crate::orgs::service::settings_of(&state.db, org).await?;
         for activity in &mut fresh {
@@ -144,11 +150,14 @@ pub async fn record(
         // PII out before anything is stored or published.
         crate::redaction::redact_all(&settings, &mut fresh);
     }
+    // Tasks come from the redacted text, so no PII reaches the inbox either.
+    let tasks = crate::tasks::intake::prepare(org, &fresh, |k| positions[k], received_at)?;
 
-    let fresh = state.ingest.commit(org, fresh).await?;
-    let inserted = fresh.len();
+    let stored = state.ingest.commit(org, fresh, tasks).await?;
+    let inserted = stored.activities.len();
     metrics::counter!("humanaios_activities_recorded_total").increment(inserted as u64);
-    let events = fresh
+    let events = stored
+        .activities
         .into_iter()
         .map(|activity| Envelope {
             org_id: org,
@@ -160,6 +169,7 @@ pub async fn record(
     if let Err(err) = state.bus.publish(events).await {
         tracing::warn!(error = ?err, "publishing recorded activities failed");
     }
+    crate::tasks::service::publish(state, stored.tasks).await;
     Ok(RecordOutcome {
         accepted,
         inserted,

@@ -10,15 +10,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    AgentStatus, AlertKind, AlertState, DeliveryStatus, OrgId, TaskStatus, TaskType, agent,
-    agent_activity, alert_event, alert_rule, alert_state, human_task, usage_daily, webhook,
-    webhook_delivery,
+    AgentId, AgentStatus, AlertKind, AlertState, DeliveryStatus, OrgId, TaskSource, agent,
+    agent_activity, alert_event, alert_rule, alert_state, usage_daily, webhook, webhook_delivery,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
+    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, IntoActiveModel as _,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
 };
 
 use crate::events::{Envelope, Event};
@@ -335,30 +334,28 @@ async fn fire(
         // Already firing (here or on another replica).
         return Ok(txn.commit().await?);
     }
-    let task_id = if rule.open_task {
-        let task = human_task::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            org_id: Set(rule.org_id),
-            agent_id: Set(agent_id),
-            title: Set(format!("Alert: {}", rule.name).chars().take(200).collect()),
-            description: Set(held.message.clone()),
-            status: Set(TaskStatus::Pending),
-            task_type: Set(TaskType::Other),
-            latitude: Set(None),
-            longitude: Set(None),
-            budget_usd: Set(None),
-            assigned_to: Set(None),
-            result: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            completed_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        Some(task.id)
+    let task = if rule.open_task {
+        let title: String = format!("Alert: {}", rule.name).chars().take(200).collect();
+        let request = crate::tasks::service::NewTask {
+            agent_id: AgentId(agent_id),
+            title,
+            description: Some(held.message.chars().take(10_000).collect()),
+            ..Default::default()
+        };
+        let task = crate::tasks::service::draft(
+            OrgId(rule.org_id),
+            request,
+            TaskSource::Alert,
+            None,
+            now,
+            "",
+        )
+        .map_err(|err| anyhow::anyhow!("the alert's task: {}", err.message()))?;
+        Some(task.into_active_model().insert(&txn).await?)
     } else {
         None
     };
+    let task_id = task.as_ref().map(|t| t.id);
     let alert = alert_event::ActiveModel {
         id: Set(event_id),
         org_id: Set(rule.org_id),
@@ -413,6 +410,7 @@ async fn fire(
         // The alert is stored and its deliveries queued; only live subscribers miss it.
         tracing::warn!(error = %format!("{err:#}"), "alertFired not published");
     }
+    crate::tasks::service::publish(state, task.into_iter().collect()).await;
     Ok(())
 }
 

@@ -179,17 +179,15 @@ impl AlertSubscription {
                 BusItem::Event(envelope) if envelope.org_id == viewer.org_id => {
                     match &envelope.event {
                         Event::AlertFired(alert) => Some(Ok(Alert::from(alert.clone()))),
-                        Event::ActivityRecorded(_) => None,
+                        _ => None,
                     }
                 }
                 BusItem::Event(_) => None,
-                BusItem::Lagged { missed } => Some(Err(ApiError::Conflict {
-                    code: "SUBSCRIBER_LAGGED",
-                    message: format!(
-                        "{missed} events were skipped because this subscriber fell behind; \
-                         read missed alerts with the `alerts` query"
-                    ),
-                }
+                BusItem::Lagged { missed } => Some(Err(crate::events::lagged(
+                    missed,
+                    "events",
+                    "read missed alerts with the `alerts` query",
+                )
                 .into())),
             };
             std::future::ready(out)

@@ -403,6 +403,7 @@ async fn create_organization(
         role: Set(Role::Admin),
         auth_provider: Set(kind),
         created_at: Set(now),
+        ..Default::default()
     }
     .insert(txn)
     .await?;

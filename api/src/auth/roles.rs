@@ -50,6 +50,20 @@ pub const OPERATE: Allowed = Allowed {
     roles: OPERATORS,
     api_keys: &[ApiKeyScope::Full],
 };
+/// One task, by id: every member, and every key of the organization, ingest keys included,
+/// so the agent that asked for a person can poll for and listen to the answer.
+pub const TASK_STATUS: Allowed = Allowed {
+    anonymous: false,
+    roles: EVERY_ROLE,
+    api_keys: ApiKeyScope::ALL,
+};
+/// Doing a task (start, complete, fail): every member (the service then requires the
+/// assignee unless the caller is an operator or admin) and full keys.
+pub const WORK: Allowed = Allowed {
+    anonymous: false,
+    roles: EVERY_ROLE,
+    api_keys: &[ApiKeyScope::Full],
+};
 /// Any signed-in member acting on their own account (not API keys).
 pub const SELF: Allowed = Allowed {
     anonymous: false,
@@ -110,6 +124,21 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("Mutation.deleteAlertRule", OPERATE),
     ("Mutation.createWebhook", ADMIN),
     ("Mutation.deleteWebhook", ADMIN),
+    ("Query.humanTasks", READ),
+    ("Query.humanTask", TASK_STATUS),
+    ("Query.myTasks", SELF),
+    ("Query.assigneeSuggestions", OPERATE),
+    ("Mutation.createHumanTask", INGEST),
+    ("Mutation.updateHumanTask", OPERATE),
+    ("Mutation.approveHumanTask", OPERATE),
+    ("Mutation.rejectHumanTask", OPERATE),
+    ("Mutation.assignHumanTask", OPERATE),
+    ("Mutation.startHumanTask", WORK),
+    ("Mutation.completeHumanTask", WORK),
+    ("Mutation.failHumanTask", WORK),
+    ("Mutation.cancelHumanTask", INGEST),
+    ("Mutation.updateMyLocation", SELF),
+    ("Subscription.humanTaskUpdated", TASK_STATUS),
     ("Subscription.activityFeed", READ),
     ("Subscription.alertFired", READ),
     ("POST /api/v1/auth/signup", PUBLIC),
@@ -162,6 +191,20 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("POST /api/v1/webhooks", ADMIN),
     ("DELETE /api/v1/webhooks/{id}", ADMIN),
     ("GET /api/v1/webhooks/{id}/deliveries", ADMIN),
+    ("GET /api/v1/tasks", READ),
+    ("POST /api/v1/tasks", INGEST),
+    ("GET /api/v1/tasks/{id}", TASK_STATUS),
+    ("PATCH /api/v1/tasks/{id}", OPERATE),
+    ("POST /api/v1/tasks/{id}/approve", OPERATE),
+    ("POST /api/v1/tasks/{id}/reject", OPERATE),
+    ("POST /api/v1/tasks/{id}/assign", OPERATE),
+    ("POST /api/v1/tasks/{id}/start", WORK),
+    ("POST /api/v1/tasks/{id}/complete", WORK),
+    ("POST /api/v1/tasks/{id}/fail", WORK),
+    ("POST /api/v1/tasks/{id}/cancel", INGEST),
+    ("GET /api/v1/tasks/{id}/suggestions", OPERATE),
+    ("GET /api/v1/me/tasks", SELF),
+    ("PUT /api/v1/me/location", SELF),
 ];
 
 /// The matrix entry for `operation`, with its name as the matrix spells it.

@@ -61,6 +61,7 @@ pub async fn sign_up(state: &AppState, input: SignUp, meta: RequestMeta) -> ApiR
         role: Set(Role::Admin),
         auth_provider: Set(AuthProvider::Email),
         created_at: Set(now),
+        ..Default::default()
     }
     .insert(&txn)
     .await

@@ -23,6 +23,8 @@ pub enum Event {
     ActivityRecorded(entity::agent_activity::Model),
     /// An alert rule started firing for an agent.
     AlertFired(entity::alert_event::Model),
+    /// A human task was opened or changed (its new state).
+    HumanTaskUpdated(entity::human_task::Model),
 }
 
 /// An event and the organization it belongs to; subscribers never see another org's.
@@ -41,6 +43,17 @@ pub enum BusItem {
     Lagged {
         missed: u64,
     },
+}
+
+/// The error a subscription yields when its subscriber fell behind and `missed` events of
+/// `what` were dropped; `hint` says where to read them.
+pub fn lagged(missed: u64, what: &str, hint: &str) -> crate::error::ApiError {
+    crate::error::ApiError::Conflict {
+        code: "SUBSCRIBER_LAGGED",
+        message: format!(
+            "{missed} {what} were skipped because this subscriber fell behind; {hint}"
+        ),
+    }
 }
 
 /// Publish/subscribe for committed changes.

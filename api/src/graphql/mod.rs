@@ -23,6 +23,7 @@ use crate::redaction::graphql::{RedactionMutation, RedactionQuery};
 use crate::rollups::graphql::MetricsQuery;
 use crate::runs::graphql::RunQuery;
 use crate::state::AppState;
+use crate::tasks::graphql::{TaskMutation, TaskQuery, TaskSubscription};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -37,6 +38,7 @@ pub struct Query(
     RedactionQuery,
     MetricsQuery,
     AlertQuery,
+    TaskQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -47,10 +49,11 @@ pub struct Mutation(
     ActivityMutation,
     RedactionMutation,
     AlertMutation,
+    TaskMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(ActivitySubscription, AlertSubscription);
+pub struct Subscription(ActivitySubscription, AlertSubscription, TaskSubscription);
 
 /// The HumanAIOS API schema.
 pub type ApiSchema = Schema<Query, Mutation, Subscription>;

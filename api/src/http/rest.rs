@@ -80,6 +80,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::otlp::rest::routes(),
         crate::redaction::rest::routes(),
         crate::alerts::rest::routes(),
+        crate::tasks::rest::routes(),
     ]
     .into_iter()
     .flatten()

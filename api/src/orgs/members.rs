@@ -149,6 +149,7 @@ pub async fn join(
         role: Set(invitation.role),
         auth_provider: Set(provider),
         created_at: Set(crate::time::now()),
+        ..Default::default()
     }
     .insert(txn)
     .await
@@ -283,7 +284,8 @@ pub async fn remove(state: &AppState, org: OrgId, actor: &Actor, member: UserId)
     Ok(())
 }
 
-async fn find_member(
+/// A member of the organization; another org's is `NOT_FOUND`.
+pub async fn find_member(
     db: &impl sea_orm::ConnectionTrait,
     org: OrgId,
     member: UserId,

@@ -74,6 +74,7 @@ pub async fn update(
         }
         // Redaction rules are validated wherever they are written.
         crate::redaction::settings::check_org_settings(&settings)?;
+        crate::tasks::service::check_org_settings(&settings)?;
         if settings != current.settings {
             before.insert("settings".into(), current.settings.clone());
             after.insert("settings".into(), settings.clone());

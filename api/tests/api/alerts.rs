@@ -17,7 +17,7 @@ use sha2::Sha256;
 
 use crate::helpers::{Backend, TestApp, activity, error_code, spawn_app, spawn_app_with};
 use crate::on_both_backends;
-use crate::subscriptions::{Socket, connect, next_message, send};
+use crate::subscriptions::{Socket, next_message};
 
 on_both_backends!(
     an_error_rate_rule_fires_marks_the_agent_error_opens_a_task_and_recovers,
@@ -295,19 +295,19 @@ async fn a_silent_rule_fires_only_for_agents_that_reported_and_then_went_quiet(b
 
 /// What the test's webhook receiver saw.
 #[derive(Default)]
-struct Received {
-    secret: String,
+pub(crate) struct Received {
+    pub(crate) secret: String,
     /// Requests answered so far (the first gets a 500).
-    requests: usize,
+    pub(crate) requests: usize,
     /// Bodies whose signature checked out.
-    verified: Vec<Value>,
+    pub(crate) verified: Vec<Value>,
     /// Requests whose signature did not.
-    forged: usize,
+    pub(crate) forged: usize,
 }
 
 /// A receiver on port 0 that refuses the first request with 500, then checks each
 /// signature the way the README tells receivers to.
-async fn spawn_receiver(received: Arc<Mutex<Received>>) -> SocketAddr {
+pub(crate) async fn spawn_receiver(received: Arc<Mutex<Received>>) -> SocketAddr {
     let handler = move |headers: HeaderMap, body: Bytes| {
         let received = received.clone();
         async move {
@@ -355,15 +355,8 @@ async fn spawn_receiver(received: Arc<Mutex<Received>>) -> SocketAddr {
 
 /// Opens `alertFired` for `token` on a fresh socket.
 async fn subscribe_alerts(app: &TestApp, token: &str) -> Socket {
-    let mut ws = connect(app).await;
-    send(&mut ws, json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } })).await;
-    assert_eq!(next_message(&mut ws).await["type"], "connection_ack");
-    send(
-        &mut ws,
-        json!({ "id": "alerts", "type": "subscribe", "payload": { "query": format!("subscription {{ alertFired {{ {ALERT_FIELDS} }} }}") } }),
-    )
-    .await;
-    ws
+    let query = format!("subscription {{ alertFired {{ {ALERT_FIELDS} }} }}");
+    crate::subscriptions::open(app, token, &query, json!({})).await
 }
 
 async fn deliveries(app: &TestApp, token: &str, webhook: &str) -> Vec<Value> {

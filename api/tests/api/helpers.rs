@@ -238,6 +238,7 @@ impl TestApp {
             role: Set(role),
             auth_provider: Set(entity::AuthProvider::Email),
             created_at: Set(chrono::Utc::now()),
+            ..Default::default()
         }
         .insert(&self.state.db)
         .await

@@ -109,8 +109,32 @@ fn every_id_taking_operation_has_a_cross_org_check() {
     );
 }
 
-/// The operations `another_orgs_ids_reach_nothing_anywhere` checks.
+/// The operations `another_orgs_ids_reach_nothing_anywhere` (and, for human tasks,
+/// `tasks::another_orgs_tasks_agents_and_members_are_out_of_reach`) check.
 const CROSS_ORG_CHECKS: &[&str] = &[
+    "Query.humanTasks",
+    "Query.humanTask",
+    "Query.assigneeSuggestions",
+    "Mutation.createHumanTask",
+    "Mutation.updateHumanTask",
+    "Mutation.approveHumanTask",
+    "Mutation.rejectHumanTask",
+    "Mutation.assignHumanTask",
+    "Mutation.startHumanTask",
+    "Mutation.completeHumanTask",
+    "Mutation.failHumanTask",
+    "Mutation.cancelHumanTask",
+    "Subscription.humanTaskUpdated",
+    "GET /api/v1/tasks/{id}",
+    "PATCH /api/v1/tasks/{id}",
+    "POST /api/v1/tasks/{id}/approve",
+    "POST /api/v1/tasks/{id}/reject",
+    "POST /api/v1/tasks/{id}/assign",
+    "POST /api/v1/tasks/{id}/start",
+    "POST /api/v1/tasks/{id}/complete",
+    "POST /api/v1/tasks/{id}/fail",
+    "POST /api/v1/tasks/{id}/cancel",
+    "GET /api/v1/tasks/{id}/suggestions",
     "Query.agent",
     "Query.activities",
     "Query.runs",

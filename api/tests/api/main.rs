@@ -31,3 +31,4 @@ mod roles;
 mod runs;
 mod sessions;
 mod subscriptions;
+mod tasks;

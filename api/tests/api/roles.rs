@@ -368,6 +368,109 @@ fn sample(operation: &str, agent: &str) -> Sample {
             format!("/api/v1/webhooks/{missing}/deliveries"),
             Value::Null,
         ),
+        "Query.humanTasks" => gql("{ humanTasks { nodes { id } } }", json!({})),
+        "Query.humanTask" => gql(
+            "query($id: ID!) { humanTask(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Query.myTasks" => gql("{ myTasks { nodes { id } } }", json!({})),
+        "Query.assigneeSuggestions" => gql(
+            "query($id: ID!) { assigneeSuggestions(taskId: $id) { openTasks } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.createHumanTask" => gql(
+            "mutation($agent: ID!) { createHumanTask(input: { agentId: $agent, title: \"Check the door\" }) { task { id } } }",
+            json!({ "agent": agent }),
+        ),
+        "Mutation.updateHumanTask" => gql(
+            "mutation($id: ID!) { updateHumanTask(id: $id, input: { title: \"x\" }) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.approveHumanTask" => gql(
+            "mutation($id: ID!) { approveHumanTask(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.rejectHumanTask" => gql(
+            "mutation($id: ID!) { rejectHumanTask(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.assignHumanTask" => gql(
+            "mutation($id: ID!) { assignHumanTask(id: $id, assigneeId: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.startHumanTask" => gql(
+            "mutation($id: ID!) { startHumanTask(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.completeHumanTask" => gql(
+            "mutation($id: ID!) { completeHumanTask(id: $id, result: {}) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.failHumanTask" => gql(
+            "mutation($id: ID!) { failHumanTask(id: $id, reason: \"closed\") { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.cancelHumanTask" => gql(
+            "mutation($id: ID!) { cancelHumanTask(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "Mutation.updateMyLocation" => gql(
+            "mutation { updateMyLocation(latitude: 52.5, longitude: 13.4, available: true) { id } }",
+            json!({}),
+        ),
+        "Subscription.humanTaskUpdated" => {
+            Sample::Subscription("subscription { humanTaskUpdated { id status } }")
+        }
+        "GET /api/v1/tasks" => Sample::Rest("GET", "/api/v1/tasks".into(), Value::Null),
+        "POST /api/v1/tasks" => Sample::Rest(
+            "POST",
+            "/api/v1/tasks".into(),
+            json!({ "agentId": agent, "title": "Check the door" }),
+        ),
+        "GET /api/v1/tasks/{id}" => {
+            Sample::Rest("GET", format!("/api/v1/tasks/{missing}"), Value::Null)
+        }
+        "PATCH /api/v1/tasks/{id}" => Sample::Rest(
+            "PATCH",
+            format!("/api/v1/tasks/{missing}"),
+            json!({ "title": "x" }),
+        ),
+        "POST /api/v1/tasks/{id}/approve"
+        | "POST /api/v1/tasks/{id}/reject"
+        | "POST /api/v1/tasks/{id}/start"
+        | "POST /api/v1/tasks/{id}/cancel" => Sample::Rest(
+            "POST",
+            operation
+                .trim_start_matches("POST ")
+                .replace("{id}", &missing),
+            json!({}),
+        ),
+        "POST /api/v1/tasks/{id}/assign" => Sample::Rest(
+            "POST",
+            format!("/api/v1/tasks/{missing}/assign"),
+            json!({ "assigneeId": missing }),
+        ),
+        "POST /api/v1/tasks/{id}/complete" => Sample::Rest(
+            "POST",
+            format!("/api/v1/tasks/{missing}/complete"),
+            json!({ "result": {} }),
+        ),
+        "POST /api/v1/tasks/{id}/fail" => Sample::Rest(
+            "POST",
+            format!("/api/v1/tasks/{missing}/fail"),
+            json!({ "reason": "closed" }),
+        ),
+        "GET /api/v1/tasks/{id}/suggestions" => Sample::Rest(
+            "GET",
+            format!("/api/v1/tasks/{missing}/suggestions"),
+            Value::Null,
+        ),
+        "GET /api/v1/me/tasks" => Sample::Rest("GET", "/api/v1/me/tasks".into(), Value::Null),
+        "PUT /api/v1/me/location" => Sample::Rest(
+            "PUT",
+            "/api/v1/me/location".into(),
+            json!({ "latitude": 52.5, "longitude": 13.4, "available": true }),
+        ),
         other => panic!("no sample call for {other}: add one here"),
     }
 }

@@ -228,8 +228,8 @@ pub(crate) async fn connect(app: &TestApp) -> Socket {
     ws
 }
 
-/// Opens a socket, authenticates and starts `activityFeed` with `variables`.
-pub(crate) async fn subscribe(app: &TestApp, token: &str, variables: Value) -> Socket {
+/// Opens a socket, authenticates with `token` and starts the subscription `query`.
+pub(crate) async fn open(app: &TestApp, token: &str, query: &str, variables: Value) -> Socket {
     let mut ws = connect(app).await;
     send(&mut ws, json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } })).await;
     let ack = next_message(&mut ws).await;
@@ -237,16 +237,24 @@ pub(crate) async fn subscribe(app: &TestApp, token: &str, variables: Value) -> S
     send(
         &mut ws,
         json!({
-            "id": "feed",
+            "id": "sub",
             "type": "subscribe",
-            "payload": {
-                "query": "subscription($agentIds: [ID!], $after: String) { activityFeed(agentIds: $agentIds, after: $after) { id type costUsd feedCursor agent { name } } }",
-                "variables": variables,
-            },
+            "payload": { "query": query, "variables": variables },
         }),
     )
     .await;
     ws
+}
+
+/// Opens a socket, authenticates and starts `activityFeed` with `variables`.
+pub(crate) async fn subscribe(app: &TestApp, token: &str, variables: Value) -> Socket {
+    open(
+        app,
+        token,
+        "subscription($agentIds: [ID!], $after: String) { activityFeed(agentIds: $agentIds, after: $after) { id type costUsd feedCursor agent { name } } }",
+        variables,
+    )
+    .await
 }
 
 /// The ids of the next `n` activities on the socket, skipping `probes`.

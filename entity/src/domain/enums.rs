@@ -151,6 +151,10 @@ domain_enum! {
         InProgress = ("IN_PROGRESS", "in_progress"),
         Completed = ("COMPLETED", "completed"),
         Failed = ("FAILED", "failed"),
+        /// Turned down by an operator before the work was done.
+        Rejected = ("REJECTED", "rejected"),
+        /// Withdrawn (by an operator or the agent) before the work was done.
+        Cancelled = ("CANCELLED", "cancelled"),
     }
 }
 
@@ -162,6 +166,22 @@ domain_enum! {
         Inspection = ("INSPECTION", "inspection"),
         Attendance = ("ATTENDANCE", "attendance"),
         Other = ("OTHER", "other"),
+    }
+}
+
+domain_enum! {
+    /// How a human task came to be.
+    TaskSource {
+        /// Created through the API (GraphQL or REST) by a member or an agent's key.
+        Api = ("API", "api"),
+        /// Raised by an activity of type `HUMAN_REQUEST`.
+        Request = ("REQUEST", "request"),
+        /// Flagged by the detection rules (and classifier) in an activity's text.
+        Detection = ("DETECTION", "detection"),
+        /// Opened by a firing alert rule.
+        Alert = ("ALERT", "alert"),
+        /// A tool call held by the MCP proxy for approval.
+        Mcp = ("MCP", "mcp"),
     }
 }
 
