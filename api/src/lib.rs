@@ -27,5 +27,6 @@ pub mod runs;
 pub mod startup;
 pub mod state;
 pub mod stats;
+pub mod tasks;
 pub mod telemetry;
 pub mod time;
