@@ -106,201 +106,53 @@ const PEOPLE: &str = r"(?:human|person|people|someone|somebody|courier|runner|ta
 
 /// The rule table. Patterns are compiled case-insensitively; `{PEOPLE}` is replaced by
 /// [`PEOPLE`].
+#[rustfmt::skip]
 static RULES: &[Rule] = &[
     // Actors: a person other than the agent is asked for.
-    rule(
-        Actor,
-        1.5,
-        r"\b(?:need|needs|needed|require|requires|required|requesting|request|want|looking for|find|get|have|send|dispatch|hire|assign|arrange for|book)\s+(?:a|an|one|some|any)?\s*{PEOPLE}s?\b",
-        "I need someone to",
-    ),
-    rule(
-        Actor,
-        1.5,
-        r"\b(?:someone|somebody|a human|a person|a courier|a local|human worker)\s+(?:to|should|must|needs? to|has to|can|could|will|who can|go)\b",
-        "a human needs to",
-    ),
-    rule(
-        Actor,
-        1.5,
-        r"\bcan\s+(?:a|an|some|any)?\s*{PEOPLE}\b",
-        "Can someone go",
-    ),
-    rule(
-        Actor,
-        1.5,
-        r"\b(?:human|person|people) (?:task|needed|required|help|assistance|intervention)\b|\btask for an? (?:human|person)\b",
-        "Task for a human:",
-    ),
-    rule(
-        Actor,
-        1.5,
-        r"\bphysical (?:action|presence|work|task) (?:is )?(?:required|needed)\b",
-        "Physical action required:",
-    ),
-    rule(
-        Actor,
-        1.5,
-        r"\b(?:need|needs|require|requires|requesting|request)\s+(?:a|an|some)\s+(?:physical|in[- ]person|on[- ]site|manual|visual)\b|\bneeds? (?:eyes|boots) on\b",
-        "We require a physical check",
-    ),
-    rule(
-        Actor,
-        1.0,
-        r"\bI\s+(?:can't|cannot|can not|am unable to|have no (?:way|means) to)\s+(?:physically|do (?:this|that|it)|sign|be there|go|travel|reach)\b",
-        "I have no way to do that",
-    ),
+    rule(Actor, 1.5, r"\b(?:need|needs|needed|require|requires|required|requesting|request|want|looking for|find|get|have|send|dispatch|hire|assign|arrange for|book)\s+(?:a|an|one|some|any)?\s*{PEOPLE}s?\b", "I need someone to"),
+    rule(Actor, 1.5, r"\b(?:someone|somebody|a human|a person|a courier|a local|human worker)\s+(?:to|should|must|needs? to|has to|can|could|will|who can|go)\b", "a human needs to"),
+    rule(Actor, 1.5, r"\bcan\s+(?:a|an|some|any)?\s*{PEOPLE}\b", "Can someone go"),
+    rule(Actor, 1.5, r"\b(?:is|are) (?:anyone|anybody|someone|somebody) (?:available|around|nearby|free)\b|\b(?:blocked|waiting|stuck) (?:until|on|for) (?:a|some) {PEOPLE}\b", "Is anyone available to"),
+    rule(Actor, 1.5, r"\b(?:human|person|people) (?:task|needed|required|help|assistance|intervention)\b|\btask for an? (?:human|person)\b", "Task for a human:"),
+    rule(Actor, 1.5, r"\bphysical (?:action|presence|work|task) (?:is )?(?:required|needed)\b", "Physical action required:"),
+    rule(Actor, 1.5, r"\b(?:need|needs|require|requires|requesting|request)\s+(?:a|an|some)\s+(?:physical|in[- ]person|on[- ]site|manual|visual)\b|\bneeds? (?:eyes|boots) on\b", "We require a physical check"),
+    rule(Actor, 1.0, r"\bI\s+(?:can't|cannot|can not|am unable to|have no (?:way|means) to)\s+(?:physically|do (?:this|that|it)|sign|be there|go|travel|reach)\b", "I have no way to do that"),
     // An imperative errand, as in a to-do list.
-    rule(
-        Actor,
-        0.7,
-        r"^\s*(?:please\s+)?(?:pick up|collect|deliver|drop off|bring|fetch|inspect|attend|go to|visit)\b",
-        "Pick up dry cleaning",
-    ),
+    rule(Actor, 0.7, r"^\s*(?:please\s+)?(?:pick up|collect|deliver|drop off|bring|fetch|inspect|attend|go to|visit)\b", "Pick up dry cleaning"),
     // Physical markers.
-    rule(
-        Physical,
-        1.0,
-        r"\bin[- ]person\b|\bon[- ]?site\b|\bon[- ]the[- ]ground\b|\bsite visit\b|\bphysical(?:ly)?\b|\bby hand\b|\bhand-(?:sign|deliver|write)",
-        "verify in person",
-    ),
+    rule(Physical, 1.0, r"\bin[- ]person\b|\bon[- ]?site\b|\bon[- ]the[- ]ground\b|\bsite visit\b|\bphysical(?:ly)?\b|\bby hand\b|\bhand-(?:sign|deliver|write)", "verify in person"),
     // Pickup and delivery.
-    rule(
-        PICKUP,
-        1.0,
-        r"\bpick(?:\s+|-)up\b|\b(?:a|the)\s+pickup\s+(?:from|at|of)\b",
-        "pick up the contract",
-    ),
-    rule(
-        PICKUP,
-        1.0,
-        r"\b(?:collect|retrieve|fetch|grab)\b",
-        "fetch the soil samples",
-    ),
-    rule(
-        PICKUP,
-        1.0,
-        r"\b(?:be|been|get|gets|is|are)\s+(?:collected|retrieved|picked up|delivered|dropped off)\b",
-        "must be collected",
-    ),
-    rule(
-        PICKUP,
-        1.0,
-        r"\bdeliver\s+(?:\w+\s+){0,3}?to\b|\bhand-deliver\w*|\bdelivered to (?:the|our|their|reception)\b|\breturn (?:it|them|the\s+\w+) to\b|\bdrop\s+(?:it|them|\w+)?\s*(?:off|at)\b|\bbring\s+(?:it|them|the\s+\w+)\s+(?:to|back)\b",
-        "deliver them to the lab",
-    ),
+    rule(PICKUP, 1.0, r"\bpick(?:\s+|-)up\b|\b(?:a|the)\s+pickup\s+(?:from|at|of)\b", "pick up the contract"),
+    rule(PICKUP, 1.0, r"\b(?:collect|retrieve|fetch|grab)(?:s|es)?\b|\bswing by\b", "fetch the soil samples"),
+    rule(PICKUP, 1.0, r"\b(?:be|been|get|gets|is|are)\s+(?:collected|retrieved|picked up|delivered|dropped off)\b", "must be collected"),
+    rule(PICKUP, 1.0, r"\bdeliver\s+(?:\w+\s+){0,3}?to\b|\bhand-deliver\w*|\bdelivered to (?:the|our|their|reception)\b|\b(?:return|ship|mail) (?:it|them|the\s+\w+) (?:to|back)\b|\bdrop\s+(?:it|them|\w+)?\s*(?:off|at)\b|\bbring\s+(?:it|them|the\s+\w+)\s+(?:to|back)\b", "deliver them to the lab"),
     rule(PICKUP, 0.5, r"\bcourier\b", "a courier"),
     // Inspection.
-    rule(
-        INSPECTION,
-        1.0,
-        r"\binspect(?:ion|ions)?\b|\b(?:physical|visual|manual|safety) (?:check|survey)\b",
-        "inspect the damage",
-    ),
-    rule(
-        INSPECTION,
-        1.0,
-        r"\bcheck (?:on )?the (?:condition|state|damage)\b|\bassess\b|\bsurvey\b|\bexamine\b|\bwalk (?:through )?the (?:site|property|building|premises|construction site)\b",
-        "walk the construction site",
-    ),
-    rule(
-        INSPECTION,
-        0.6,
-        r"\blook at\b|\btake (?:a )?(?:photos?|pictures?)\b|\bphotograph\b|\bsend (?:photos|pictures)\b",
-        "take pictures",
-    ),
-    rule(
-        INSPECTION,
-        0.4,
-        r"\bdamage\b|\bcracks?\b|\bdent\b|\bleak(?:s|ing)?\b|\bmold\b",
-        "water damage",
-    ),
+    rule(INSPECTION, 1.0, r"\binspect(?:ion|ions|or|ors)?\b|\blook over\b|\b(?:physical|visual|manual|safety) (?:check|survey)\b", "inspect the damage"),
+    rule(INSPECTION, 1.0, r"\bcheck (?:on )?the (?:condition|state|damage)\b|\bassess\b|\bsurvey\b|\bexamine\b|\bwalk (?:through )?the (?:site|property|building|premises|construction site)\b", "walk the construction site"),
+    rule(INSPECTION, 0.6, r"\blook at\b|\btake (?:a )?(?:photos?|pictures?)\b|\bphotograph\b|\b(?:photos|pictures) of (?:every|each|all|the)\b|\bsend (?:photos|pictures)\b", "take pictures"),
+    rule(INSPECTION, 0.4, r"\bdamage\b|\bcracks?\b|\bdent\b|\bleak(?:s|ing)?\b|\bmold\b", "water damage"),
     // Verification.
-    rule(
-        VERIFICATION,
-        1.0,
-        r"\bverif(?:y|ication)\b|\bconfirm\b",
-        "confirm the stage is set up",
-    ),
-    rule(
-        VERIFICATION,
-        1.0,
-        r"\bcheck\s+(?:in person\s+)?(?:whether|if|that)\b|\bmake sure\b",
-        "check in person whether",
-    ),
-    rule(
-        VERIFICATION,
-        0.4,
-        r"\b(?:is|are) (?:actually |still )?(?:open|working|there|real)\b|\bexists?\b|\bidentity\b|\bID\b|\bactually\b|\bas (?:described|advertised|claimed|reported|the news says)\b",
-        "is actually open",
-    ),
+    rule(VERIFICATION, 1.0, r"\bverif(?:y|ication)\b|\bconfirm\b", "confirm the stage is set up"),
+    rule(VERIFICATION, 1.0, r"\bcheck\s+(?:in person\s+)?(?:whether|if|that)\b|\bmake sure\b", "check in person whether"),
+    rule(VERIFICATION, 0.4, r"\b(?:is|are) (?:actually |still )?(?:open|working|there|real)\b|\bexists?\b|\bidentity\b|\bID\b|\bactually\b|\bas (?:described|advertised|claimed|reported|the news says)\b", "is actually open"),
     // Attendance.
-    rule(
-        ATTENDANCE,
-        1.0,
-        r"\battend(?:s|ing)?\s+(?:the|a|an|our|this|that|my|his|her|their|tomorrow|today|on)\b",
-        "attend the meeting",
-    ),
-    rule(
-        ATTENDANCE,
-        1.0,
-        r"\b(?:be|being|is|someone)\s+(?:physically\s+)?present\b|\bpresent at\b",
-        "someone physically present",
-    ),
-    rule(
-        ATTENDANCE,
-        0.8,
-        r"\bshow up\b|\bsit in on\b|\bwait (?:for|at)\b|\blet (?:the|a|an) \w+ in\b|\btake notes\b|\bmeet (?:the|a|an|with)\b|\bbe there\b",
-        "let the plumber in",
-    ),
-    rule(
-        ATTENDANCE,
-        0.4,
-        r"\b(?:meeting|hearing|appointment|trade show|conference|ceremony|open house|booth|event)\b",
-        "the hearing",
-    ),
+    rule(ATTENDANCE, 1.0, r"\battend(?:s|ing)?\s+(?:the|a|an|our|this|that|my|his|her|their|tomorrow|today|on)\b", "attend the meeting"),
+    rule(ATTENDANCE, 1.0, r"\b(?:be|being|is|someone)\s+(?:physically\s+)?present\b|\bpresent at\b", "someone physically present"),
+    rule(ATTENDANCE, 0.8, r"\bshow up\b|\bsit in on\b|\bwait (?:for|at)\b|\blet (?:the|a|an) \w+ in\b|\btake notes\b|\bmeet (?:the|a|an|with)\b|\bbe there\b|\bstand (?:at|by|in)\b|\bstaff (?:the|a)\b|\bvolunteer at\b", "let the plumber in"),
+    rule(ATTENDANCE, 0.4, r"\b(?:meeting|hearing|appointment|trade show|conference|ceremony|open house|booth|event|registration|festival|fair|race|run|rally|wedding|funeral)\b", "the hearing"),
     // Other physical errands.
-    rule(
-        OTHER,
-        1.0,
-        r"\bpower[- ]cycle\b|\bunplug\b|\bplug (?:it|in)\b|\bwater the plants\b|\bmail (?:it|the|them)\b|\bhand-(?:sign|write)\w*\b|\bswap (?:the|a)\b|\breplace (?:the|a)\b|\bbuy (?:a|the|some)\b|\bfeed the\b|\bclean (?:the|up)\b|\brestock\b|\bcount (?:the|how many)\b|\bclear(?:ed)? by hand\b",
-        "power-cycle the router",
-    ),
+    rule(OTHER, 1.0, r"\bpower[- ]cycle\b|\bunplug\b|\bplug (?:it|in)\b|\bwater the plants\b|\bmail (?:it|the|them)\b|\bhand-(?:sign|write)\w*\b|\bswap (?:the|a)\b|\breplace (?:the|a)\b|\bbuy (?:a|the|some)\b|\bfeed the\b|\bclean (?:the|up)\b|\brestock\b|\bcount (?:the|how many)\b|\b(?:assemble|install|mount|carry|move) (?:the|a|an|two|three|\d+)\b|\bclear(?:ed)? by hand\b", "power-cycle the router"),
     // Against: the "verification" of a signature, the "inspection" of a schema.
-    rule(
-        Against,
-        1.5,
-        r"\b(?:json|schema|api|endpoint|webhook|signature|hmac|sha-?256|ssl|tls|certificate|token|jwt|oauth|stack ?trace|traceback|exception|panicked|unit tests?|test suite|pull request|PR|commit|git|repo|repository|pod|container|kubernetes|docker|database|sql|query|regex|function|email address|password|login|dns|url|cache|cron|deploy\w*|compile\w*|script|code review|bug|csv|spreadsheet|dataset|data|files?|logs?)\b",
-        "verify the webhook signature",
-    ),
+    rule(Against, 1.5, r"\b(?:json|schema|api|endpoint|webhook|signature|hmac|sha-?256|ssl|tls|certificate|token|jwt|oauth|stack ?trace|traceback|exception|panicked|unit tests?|test suite|pull request|PR|commit|git|repo|repository|pod|container|kubernetes|docker|database|sql|query|regex|function|email address|password|login|dns|url|cache|cron|deploy\w*|compile\w*|script|code review|bug|csv|spreadsheet|dataset|files?|logs?)\b", "verify the webhook signature"),
     // Negations and "human" used as an adjective.
-    rule(
-        Against,
-        3.0,
-        r"\bno (?:human|person|one)\b.{0,20}\b(?:needed|required|necessary)\b|\bwithout (?:a )?human\b|\bhuman[- ]readable\b|\bhuman[- ]like\b|\b(?:don't|do not|doesn't|does not) need (?:a|any) (?:human|person)\b",
-        "No human needed",
-    ),
+    rule(Against, 3.0, r"\bno (?:human|person|one)\b.{0,20}\b(?:needed|required|necessary)\b|\bwithout (?:a )?human\b|\bhuman[- ]readable\b|\bhuman[- ]like\b|\b(?:don't|do not|doesn't|does not) need (?:a|any) (?:human|person)\b", "No human needed"),
     // Finished work: a report, not a request.
-    rule(
-        Against,
-        2.0,
-        r"\btask (?:completed|done|finished)\b|\b(?:was|were|has been|have been) (?:picked up|delivered|collected|inspected|verified|completed|attended)\b",
-        "the package was picked up",
-    ),
+    rule(Against, 2.0, r"\btask (?:completed|done|finished)\b|\b(?:was|were|has been|have been) (?:picked up|delivered|collected|inspected|verified|completed|attended)\b", "the package was picked up"),
     // Idioms of the verbs above.
-    rule(
-        Against,
-        2.0,
-        r"\bpick(?:s|ing)? up where\b|\bpick(?:s|ing)? up the (?:slack|pace|thread)\b|\bcollect(?:s|ing)? (?:my|your|our) thoughts\b",
-        "Pick up where we left off",
-    ),
+    rule(Against, 2.0, r"\bpick(?:s|ing)? up where\b|\bpick(?:s|ing)? up the (?:slack|pace|thread)\b|\bcollect(?:s|ing)? (?:my|your|our) thoughts\b", "Pick up where we left off"),
     // A user's question relayed, answered by the agent.
-    rule(
-        Against,
-        2.0,
-        r"\b(?:asked|asks|wants to know|wondering|wonders)\s+(?:whether|if)\b|\bI (?:replied|answered|told (?:them|the user))\b",
-        "The user wants to know whether",
-    ),
+    rule(Against, 2.0, r"\b(?:asked|asks|wants to know|wondering|wonders)\s+(?:whether|if)\b|\bI (?:replied|answered|told (?:them|the user))\b", "The user wants to know whether"),
 ];
 
 struct Compiled {
