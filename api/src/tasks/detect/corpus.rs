@@ -5,7 +5,9 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, TimeZone as _, Utc};
-use entity::{TaskType, Usd};
+use entity::TaskType;
+#[cfg(test)]
+use entity::Usd;
 use serde::Deserialize;
 
 use super::rules::detect;
@@ -16,15 +18,18 @@ pub(super) struct Case {
     pub text: String,
     /// The task type a person would file, or `null` when no person is needed.
     pub expected: Option<TaskType>,
-    /// The place, when the message states one.
+    /// The place, when the message states one (checked by the tests only).
+    #[cfg(test)]
     #[serde(default)]
     pub location: Option<CaseLocation>,
-    /// The budget, when the message states one.
+    /// The budget, when the message states one (checked by the tests only).
+    #[cfg(test)]
     #[serde(default)]
     pub budget: Option<Usd>,
 }
 
 /// A place as the corpus writes it: `{ "lat": …, "lng": … }` or `{ "address": "…" }`.
+#[cfg(test)]
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub(super) enum CaseLocation {

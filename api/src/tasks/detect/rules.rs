@@ -82,6 +82,7 @@ struct Rule {
     signal: Signal,
     weight: f32,
     pattern: &'static str,
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests only"))]
     example: &'static str,
 }
 
