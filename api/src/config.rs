@@ -49,6 +49,10 @@ pub const ENV_VARS: &[&str] = &[
     "HUMANAIOS_DEMO",
     "HUMANAIOS_ALERT_INTERVAL_SECONDS",
     "HUMANAIOS_WEBHOOK_RETRY_SECONDS",
+    "HUMANAIOS_CLASSIFIER_URL",
+    "HUMANAIOS_CLASSIFIER_MODEL",
+    "HUMANAIOS_CLASSIFIER_API_KEY",
+    "HUMANAIOS_CLASSIFIER_TIMEOUT_MS",
 ];
 
 /// How log lines are written.
@@ -148,6 +152,17 @@ pub struct Config {
     /// The first wait before a failed webhook delivery is retried, in seconds; it doubles
     /// with each attempt, up to an hour.
     pub webhook_retry_seconds: u64,
+    /// Base URL of an OpenAI-compatible chat API (`https://api.openai.com/v1`) that refines
+    /// human-task detection; `{url}/chat/completions` is called. Unset: the rules alone.
+    pub classifier_url: Option<String>,
+    /// The model the classifier asks.
+    pub classifier_model: String,
+    /// Bearer key for the classifier API, if it needs one.
+    #[serde(default, skip_serializing)]
+    pub classifier_api_key: Option<SecretString>,
+    /// How long one classifier call may take, in milliseconds, before the rules' answer is
+    /// used instead.
+    pub classifier_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -188,6 +203,10 @@ impl Default for Config {
             demo: false,
             alert_interval_seconds: 30,
             webhook_retry_seconds: 10,
+            classifier_url: None,
+            classifier_model: "gpt-4o-mini".to_owned(),
+            classifier_api_key: None,
+            classifier_timeout_ms: 3_000,
         }
     }
 }

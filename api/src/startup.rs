@@ -50,6 +50,7 @@ impl App {
         let tokens = TokenKeys::new(&secret, &config.jwt_issuer, &config.jwt_audience)?;
         let state = AppState {
             ingest: GroupCommitter::start(db.clone(), config.ingest_writers),
+            classifier: crate::tasks::detect::Classifier::from_config(&config).map(Arc::new),
             db,
             tokens: Arc::new(tokens),
             bus: event_bus(&config).await?,

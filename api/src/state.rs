@@ -20,4 +20,6 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// Where ingest batches wait to be committed together.
     pub ingest: GroupCommitter,
+    /// The optional LLM that refines what the detection rules flag.
+    pub classifier: Option<Arc<crate::tasks::detect::Classifier>>,
 }

@@ -169,6 +169,7 @@ pub async fn record(
     if let Err(err) = state.bus.publish(events).await {
         tracing::warn!(error = ?err, "publishing recorded activities failed");
     }
+    crate::tasks::intake::refine(state, &stored.tasks);
     crate::tasks::service::publish(state, stored.tasks).await;
     Ok(RecordOutcome {
         accepted,

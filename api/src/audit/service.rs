@@ -66,6 +66,16 @@ impl Actor {
         }
     }
 
+    /// The server itself acting on its own (the task classifier, …), named by `label`.
+    pub fn system(label: &str) -> Actor {
+        Actor {
+            kind: "system",
+            id: None,
+            label: label.to_owned(),
+            meta: RequestMeta::default(),
+        }
+    }
+
     /// The authenticated caller, as authentication found them.
     pub fn caller(caller: &Caller, meta: RequestMeta) -> Actor {
         let (kind, id) = match caller.viewer.principal {

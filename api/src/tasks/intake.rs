@@ -1,19 +1,27 @@
 //! Tasks raised by ingest. An activity of type `HUMAN_REQUEST` opens a task from its payload
 //! (`title`, `description` or `message`, `taskType`, `location: {lat, lng}` or
 //! `latitude`/`longitude`, `address`, `budgetUsd`, `deadline`, `callbackUrl`); a bad field
-//! refuses the batch, naming it. The tasks are prepared here, before the commit, from the
-//! redacted activities, and stored by the group commit in the transaction that stores their
-//! activities — only for activities that are new, so a retried batch raises nothing twice.
+//! refuses the batch, naming it. Every other activity's text goes through the detection
+//! rules, and a physical-world need they flag opens a task too. The tasks are prepared
+//! here, before the commit, from the redacted activities, and stored by the group commit in
+//! the transaction that stores their activities — only for activities that are new, so a
+//! retried batch raises nothing twice. After the commit, the optional classifier refines
+//! the rules' tasks in the background ([`refine`]).
 
 use chrono::{DateTime, Utc};
 use entity::{ActivityType, OrgId, TaskSource, TaskType, Usd, agent_activity, human_task};
 use serde_json::Value;
 
+use super::detect::{self, Detection, Location};
 use super::service::{self, NewTask};
+use crate::audit::Actor;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// The title when a request says nothing usable.
 const UNTITLED: &str = "Human help requested";
+/// Most text of one activity the rules read (and a detected task's description keeps).
+const MAX_TEXT: usize = 4_000;
 
 /// The tasks `activities` raise; `index_of(k)` is the batch position of `activities[k]`,
 /// for error names.
@@ -36,9 +44,173 @@ pub fn prepare(
                 now,
                 &field,
             )?);
+            continue;
+        }
+        let text = text_of(activity);
+        if let Some(found) = detect::detect(&text, now) {
+            let request = from_detection(activity.agent_id.into(), found, text);
+            // What the rules extracted is validated like any input; a value they got wrong
+            // is dropped rather than refusing the agent's batch.
+            let task = service::draft(
+                org,
+                request.clone(),
+                TaskSource::Detection,
+                Some(activity.id),
+                now,
+                "",
+            )
+            .or_else(|_| {
+                let plain = NewTask {
+                    latitude: None,
+                    longitude: None,
+                    address: None,
+                    ..request
+                };
+                service::draft(
+                    org,
+                    plain,
+                    TaskSource::Detection,
+                    Some(activity.id),
+                    now,
+                    "",
+                )
+            })?;
+            tasks.push(task);
         }
     }
     Ok(tasks)
+}
+
+/// What the rules read of an activity: its step name, error message and every string in its
+/// payload, at most [`MAX_TEXT`] characters.
+fn text_of(activity: &agent_activity::Model) -> String {
+    fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::String(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    parts.extend(activity.name.as_deref());
+    parts.extend(activity.error_message.as_deref());
+    strings(&activity.payload, &mut parts);
+    let mut text = String::new();
+    for part in parts {
+        if text.len() >= MAX_TEXT {
+            break;
+        }
+        if !text.is_empty() {
+            text.push_str(". ");
+        }
+        text.push_str(part);
+    }
+    if text.len() > MAX_TEXT {
+        let mut end = MAX_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+/// A task from what the rules (or the classifier) found in `text`.
+fn from_detection(agent: entity::AgentId, found: Detection, text: String) -> NewTask {
+    let (latitude, longitude, address) = match found.location {
+        Some(Location::Point { lat, lng }) => (Some(lat), Some(lng), None),
+        Some(Location::Address(address)) => (None, None, Some(address)),
+        None => (None, None, None),
+    };
+    NewTask {
+        agent_id: agent,
+        title: found.title,
+        description: Some(text),
+        task_type: Some(found.task_type),
+        latitude,
+        longitude,
+        address,
+        budget_usd: found.budget_usd,
+        deadline: found.deadline,
+        callback_url: None,
+    }
+}
+
+/// Asks the classifier, in the background, about each task the rules opened: its verdict
+/// replaces the rules' details, or withdraws the task when it says no person is needed. A
+/// task someone already acted on is left alone (the change would be a version conflict).
+pub fn refine(state: &AppState, tasks: &[human_task::Model]) {
+    let Some(classifier) = state.classifier.clone() else {
+        return;
+    };
+    for task in tasks.iter().filter(|t| t.source == TaskSource::Detection) {
+        let (state, classifier, task) = (state.clone(), classifier.clone(), task.clone());
+        tokio::spawn(async move {
+            let rules = Detection {
+                task_type: task.task_type,
+                title: task.title.clone(),
+                location: match (task.latitude, task.longitude, &task.address) {
+                    (Some(lat), Some(lng), _) => Some(Location::Point { lat, lng }),
+                    (_, _, Some(address)) => Some(Location::Address(address.clone())),
+                    _ => None,
+                },
+                budget_usd: task.budget_usd,
+                deadline: task.deadline,
+                confidence: 0.5,
+            };
+            let verdict = classifier
+                .refine(&task.description, Some(rules.clone()))
+                .await;
+            if let Err(err) = apply_verdict(&state, &task, &rules, verdict).await {
+                tracing::warn!(task = %task.id, error = err.message(), "classifier verdict not applied");
+            }
+        });
+    }
+}
+
+async fn apply_verdict(
+    state: &AppState,
+    task: &human_task::Model,
+    rules: &Detection,
+    verdict: Option<Detection>,
+) -> ApiResult<()> {
+    let org = OrgId(task.org_id);
+    let actor = Actor::system("classifier");
+    let Some(verdict) = verdict else {
+        let mut next = task.clone();
+        next.status = super::lifecycle::next(task.status, super::lifecycle::Action::Cancel)?;
+        next.failure_reason = Some("The classifier found no need for a person".to_owned());
+        next.completed_at = Some(crate::time::now());
+        service::save(state, org, &actor, task, next, "task.classify").await?;
+        return Ok(());
+    };
+    if verdict == *rules {
+        return Ok(());
+    }
+    let refined = from_detection(
+        entity::AgentId(task.agent_id),
+        verdict,
+        task.description.clone(),
+    );
+    let mut next = service::draft(
+        org,
+        refined,
+        TaskSource::Detection,
+        task.source_activity_id,
+        task.created_at,
+        "",
+    )?;
+    // Identity, lifecycle and history stay the task's own.
+    next.id = task.id;
+    next.status = task.status;
+    next.version = task.version;
+    next.updated_at = task.updated_at;
+    if next == *task {
+        return Ok(());
+    }
+    service::save(state, org, &actor, task, next, "task.classify").await?;
+    Ok(())
 }
 
 /// A text field of the payload, if it is a non-empty string.

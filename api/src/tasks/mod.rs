@@ -3,11 +3,13 @@
 //! the result handed back to the agent (subscription, signed callback, polling).
 //!
 //! [`lifecycle`] is the state machine; [`service`] the one place tasks change (guarded by
-//! their version, audited, published); [`intake`] turns activities into tasks;
-//! [`callbacks`] posts every change to the task's callback URL; [`geo`] finds tasks and
-//! members near a place.
+//! their version, audited, published); [`intake`] turns activities into tasks, with
+//! [`detect`] flagging physical-world needs in their text; [`callbacks`] posts every change
+//! to the task's callback URL; [`geo`] finds tasks and members near a place; [`workers`]
+//! keeps members' places and suggests assignees.
 
 pub mod callbacks;
+pub mod detect;
 pub mod geo;
 pub mod graphql;
 pub mod intake;

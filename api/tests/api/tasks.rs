@@ -26,6 +26,7 @@ on_both_backends!(
     steps_that_cannot_happen_are_refused_with_clear_errors,
     a_budget_over_the_limit_takes_an_admin_and_suggestions_are_nearest_first,
     another_orgs_tasks_agents_and_members_are_out_of_reach,
+    an_activity_that_needs_a_person_opens_a_task_and_the_classifier_refines_it,
 );
 
 const TASK_FIELDS: &str = "id status version result resultNote assignedTo failureReason";
@@ -1042,4 +1043,113 @@ async fn another_orgs_tasks_agents_and_members_are_out_of_reach(backend: Backend
     )
     .await;
     assert!(quiet.is_err(), "Alice heard of Bob's task: {quiet:?}");
+}
+
+/// An OpenAI-compatible endpoint on port 0 that answers every chat completion with the
+/// verdict the test sets for the message it is asked about (keyed by a word in it).
+async fn spawn_classifier(verdicts: Vec<(&'static str, Value)>) -> String {
+    let verdicts = Arc::new(verdicts);
+    let handler = move |axum::Json(request): axum::Json<Value>| {
+        let verdicts = verdicts.clone();
+        async move {
+            let asked = request["messages"].to_string();
+            let verdict = verdicts
+                .iter()
+                .find(|(word, _)| asked.contains(word))
+                .map(|(_, v)| v.clone())
+                .unwrap_or(json!({ "needs_human": false }));
+            axum::Json(json!({
+                "choices": [{ "message": { "role": "assistant", "content": verdict.to_string() } }]
+            }))
+        }
+    };
+    let router = axum::Router::new().route("/v1/chat/completions", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}/v1")
+}
+
+async fn an_activity_that_needs_a_person_opens_a_task_and_the_classifier_refines_it(
+    backend: Backend,
+) {
+    let classifier = spawn_classifier(vec![
+        // The rules flag both messages; the model disagrees about the second.
+        (
+            "Baker",
+            json!({ "needs_human": true, "task_type": "INSPECTION", "title": "Inspect the parcel at Baker Street" }),
+        ),
+        ("rehearsal", json!({ "needs_human": false })),
+    ])
+    .await;
+    let app = crate::helpers::spawn_app_with(backend, |c| {
+        c.classifier_url = Some(classifier);
+        c.classifier_timeout_ms = 2_000;
+    })
+    .await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "dispatcher").await;
+    let key = app.create_api_key(&admin.token).await;
+    let message = |text: &str| {
+        json!({
+            "id": uuid::Uuid::now_v7().to_string(),
+            "agentId": agent,
+            "type": "DECISION",
+            "payload": { "message": text },
+        })
+    };
+    let parcel = message(
+        "I need someone to pick up the parcel at 221B Baker Street, London by tomorrow; budget $30.",
+    );
+    let rehearsal = message(
+        "We need a person to attend the venue walkthrough at 1 Main St, Springfield, IL 62701 on Friday.",
+    );
+    let quiet = message("Called search tool, 12 results; summarised the top three.");
+    for _ in 0..2 {
+        let answer = app.record(&key, json!([parcel, rehearsal, quiet])).await;
+        assert!(answer["errors"].is_null(), "{answer}");
+    }
+
+    // The classifier's verdicts land in the background: the first task becomes an
+    // inspection under the model's title, keeping the rules' address and budget; the second
+    // is withdrawn. Nothing else raised a task, and the retried batch raised nothing twice.
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let data = app
+            .graphql_ok(
+                Some(&admin.token),
+                "{ humanTasks { nodes { title type status source sourceActivityId address budgetUsd failureReason } } }",
+                json!({}),
+            )
+            .await;
+        tasks = data["humanTasks"]["nodes"].as_array().unwrap().clone();
+        if tasks
+            .iter()
+            .all(|t| t["status"] == "CANCELLED" || t["type"] == "INSPECTION")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    let by_activity = |id: &Value| tasks.iter().find(|t| t["sourceActivityId"] == *id).unwrap();
+    let refined = by_activity(&parcel["id"]);
+    assert_eq!(refined["source"], "DETECTION");
+    assert_eq!(refined["type"], "INSPECTION");
+    assert_eq!(refined["title"], "Inspect the parcel at Baker Street");
+    assert_eq!(refined["status"], "PENDING");
+    assert_eq!(refined["budgetUsd"], "30");
+    assert!(
+        refined["address"]
+            .as_str()
+            .unwrap()
+            .contains("221B Baker Street"),
+        "{refined}"
+    );
+    let withdrawn = by_activity(&rehearsal["id"]);
+    assert_eq!(withdrawn["status"], "CANCELLED");
+    assert_eq!(
+        withdrawn["failureReason"],
+        "The classifier found no need for a person"
+    );
 }
