@@ -93,6 +93,23 @@ pub struct CostTotals {
     pub unpriced: i64,
     pub errors: i64,
     pub tokens: TokenTotals,
+    /// Paid human labour: the budgets of human tasks completed in the window (by the day they
+    /// were completed), exact, in US dollars. Not part of `costUsd`, which is agent spend.
+    pub human_cost_usd: Decimal,
+    /// Completed human tasks with a budget, counted in `humanCostUsd`.
+    pub human_tasks: i64,
+}
+
+impl CostTotals {
+    fn add_labour(&mut self, budget: Usd) {
+        self.human_cost_usd += budget.amount();
+        self.human_tasks += 1;
+    }
+
+    /// Agent spend and paid labour together, for ordering groups.
+    fn all_spend(&self) -> Decimal {
+        self.cost_usd + self.human_cost_usd
+    }
 }
 
 impl From<Sums> for CostTotals {
@@ -110,6 +127,8 @@ impl From<Sums> for CostTotals {
                 s.cache_write_tokens,
                 s.reasoning_tokens,
             ),
+            human_cost_usd: Decimal::ZERO,
+            human_tasks: 0,
         }
     }
 }
@@ -185,12 +204,37 @@ pub async fn costs(
         }
         groups.push(group);
     }
+    let mut totals: CostTotals = totals.into();
+    for (agent_id, completed_at, budget) in paid_labour(state, org, window).await? {
+        totals.add_labour(budget);
+        let key = |g: &CostGroup| match group_by {
+            CostGroupBy::Agent => g.agent_id == Some(agent_id),
+            CostGroupBy::Day => g.day == Some(day_of(completed_at)),
+            // Labour has no model: it shows in the report's totals only.
+            CostGroupBy::Model => false,
+        };
+        let group = match groups.iter_mut().position(|g| key(g)) {
+            Some(i) => &mut groups[i],
+            None if group_by == CostGroupBy::Model => continue,
+            None => {
+                groups.push(CostGroup {
+                    agent_id: (group_by == CostGroupBy::Agent).then_some(agent_id),
+                    agent_name: None,
+                    model: None,
+                    day: (group_by == CostGroupBy::Day).then(|| day_of(completed_at)),
+                    totals: CostTotals::default(),
+                });
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        group.totals.add_labour(budget);
+    }
     match group_by {
         CostGroupBy::Day => groups = every_day(window, groups),
         _ => groups.sort_by(|a, b| {
             b.totals
-                .cost_usd
-                .cmp(&a.totals.cost_usd)
+                .all_spend()
+                .cmp(&a.totals.all_spend())
                 .then(b.totals.activities.cmp(&a.totals.activities))
         }),
     }
@@ -203,9 +247,35 @@ pub async fn costs(
     Ok(CostReport {
         window,
         group_by,
-        totals: totals.into(),
+        totals,
         groups,
     })
+}
+
+/// (agent, completed at, budget) of each human task with a budget completed in `window`.
+async fn paid_labour(
+    state: &AppState,
+    org: OrgId,
+    window: Window,
+) -> ApiResult<Vec<(Uuid, DateTime<Utc>, Usd)>> {
+    use entity::human_task::{Column, Entity};
+    let rows: Vec<(Uuid, Option<DateTime<Utc>>, Option<Usd>)> = Entity::find()
+        .select_only()
+        .column(Column::AgentId)
+        .column(Column::CompletedAt)
+        .column(Column::BudgetUsd)
+        .filter(Column::OrgId.eq(org.0))
+        .filter(Column::Status.eq(entity::TaskStatus::Completed))
+        .filter(Column::CompletedAt.gte(window.from))
+        .filter(Column::CompletedAt.lt(window.to))
+        .filter(Column::BudgetUsd.is_not_null())
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(agent, at, budget)| Some((agent, at?, budget?)))
+        .collect())
 }
 
 /// `groups` (one per day with activity) with a zero group for each day without, oldest first.

@@ -279,6 +279,46 @@ async fn an_agents_request_is_approved_assigned_done_and_answered_on_every_chann
     .map(|s| (*s).to_owned())
     .collect();
     assert_eq!(actions, expected);
+
+    // The person's pay shows in the cost analytics beside the agent's own spend, per agent
+    // and per day, over GraphQL and REST alike.
+    let data = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ analytics {
+                byAgent: costs(groupBy: AGENT) { totals { humanCostUsd humanTasks } groups { agentId totals { costUsd humanCostUsd humanTasks } } }
+                byDay: costs(groupBy: DAY) { groups { totals { humanCostUsd } } }
+            } }",
+            json!({}),
+        )
+        .await;
+    let by_agent = &data["analytics"]["byAgent"];
+    assert_eq!(
+        by_agent["totals"],
+        json!({ "humanCostUsd": "25.5", "humanTasks": 1 })
+    );
+    assert_eq!(
+        by_agent["groups"],
+        json!([{ "agentId": agent, "totals": { "costUsd": "0", "humanCostUsd": "25.5", "humanTasks": 1 } }])
+    );
+    let paid_days: Vec<&Value> = data["analytics"]["byDay"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["totals"]["humanCostUsd"] != "0")
+        .collect();
+    assert_eq!(paid_days.len(), 1);
+    assert_eq!(paid_days[0]["totals"]["humanCostUsd"], "25.5");
+    let (status, body) = rest(
+        &app,
+        &admin.token,
+        "GET",
+        "/api/v1/analytics/costs?groupBy=AGENT",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["totals"]["humanCostUsd"], "25.5");
 }
 
 async fn a_human_request_activity_opens_one_task_even_when_retried(backend: Backend) {
