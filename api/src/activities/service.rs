@@ -146,6 +146,9 @@ pub async fn record(
     }
 
     let fresh = state.ingest.commit(org, fresh).await?;
+    if !fresh.is_empty() {
+        state.search_index.wake();
+    }
     let inserted = fresh.len();
     metrics::counter!("humanaios_activities_recorded_total").increment(inserted as u64);
     let events = fresh
