@@ -20,6 +20,7 @@ pub const ENV_VARS: &[&str] = &[
     "HUMANAIOS_DATA_DIR",
     "HUMANAIOS_DB_MAX_CONNECTIONS",
     "HUMANAIOS_INGEST_WRITERS",
+    "HUMANAIOS_SEARCH_INDEX_DELAY_MS",
     "REDIS_URL",
     "HUMANAIOS_JWT_SECRET",
     "HUMANAIOS_JWT_ISSUER",
@@ -89,6 +90,10 @@ pub struct Config {
     /// Ingest writer tasks on PostgreSQL, each committing a group of concurrent batches at a
     /// time (SQLite always uses one).
     pub ingest_writers: usize,
+    /// SQLite: how long the search indexer waits after an ingest commit before indexing, so
+    /// one of its transactions covers many commits. Searches never wait for it: each first
+    /// indexes what its organization is missing.
+    pub search_index_delay_ms: u64,
     /// Redis for the cross-replica event bus (`REDIS_URL`); unset: in-process bus.
     pub redis_url: Option<String>,
     /// HS256 signing secret for access tokens, at least 32 bytes. Unset: one is generated
@@ -173,6 +178,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             db_max_connections: 10,
             ingest_writers: 4,
+            search_index_delay_ms: 200,
             redis_url: None,
             jwt_secret: None,
             jwt_issuer: "humanaios".to_owned(),

@@ -96,6 +96,29 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     db.begin_with_options(options).await
 }
 
+/// Lets this process's busy SQLite writers (the ingest group committer, the search indexer)
+/// take turns in arrival order in-process. Without it they would meet in SQLite's busy
+/// handler, which retries with sleeps of up to 100 ms, so a writer could idle long after the
+/// lock was free. Rare writes (sign-ups, settings) still rely on the busy timeout. On
+/// PostgreSQL, which has no single writer, the gate is open.
+#[derive(Clone)]
+pub struct WriteGate(Option<std::sync::Arc<tokio::sync::Mutex<()>>>);
+
+impl WriteGate {
+    /// A gate for `backend`: closed-and-shared on SQLite, open on anything else.
+    pub fn for_backend(backend: DbBackend) -> Self {
+        WriteGate((backend == DbBackend::Sqlite).then(Default::default))
+    }
+
+    /// Waits for this process's turn to write; the turn lasts as long as the guard.
+    pub async fn enter(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.0 {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        }
+    }
+}
+
 /// `CAST(SUM(column) AS BIGINT)`: an exact 64-bit sum on every backend (PostgreSQL sums
 /// BIGINTs into NUMERIC, which does not decode as `i64`). `NULL` when no row matched.
 pub fn exact_sum(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {

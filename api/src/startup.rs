@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::events::redis::RedisBus;
 use crate::events::{EventBus, InProcessBus};
 use crate::limits::RateLimits;
+use crate::runs::search_index::SearchIndexer;
 use crate::state::AppState;
 use crate::{db, demo, graphql, http};
 
@@ -48,8 +49,15 @@ impl App {
             None => stored_secret(&config.data_dir)?,
         };
         let tokens = TokenKeys::new(&secret, &config.jwt_issuer, &config.jwt_audience)?;
+        // The ingest writer and the search indexer take turns at SQLite's one write lock.
+        let gate = db::WriteGate::for_backend(db.get_database_backend());
         let state = AppState {
-            ingest: GroupCommitter::start(db.clone(), config.ingest_writers),
+            ingest: GroupCommitter::start(db.clone(), config.ingest_writers, gate.clone()),
+            search_index: SearchIndexer::start(
+                db.clone(),
+                gate,
+                std::time::Duration::from_millis(config.search_index_delay_ms),
+            ),
             classifier: crate::tasks::detect::Classifier::from_config(&config).map(Arc::new),
             db,
             tokens: Arc::new(tokens),

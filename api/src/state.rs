@@ -9,6 +9,7 @@ use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::limits::RateLimits;
+use crate::runs::search_index::SearchIndexer;
 
 /// Shared server state; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +21,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// Where ingest batches wait to be committed together.
     pub ingest: GroupCommitter,
+    /// Keeps SQLite's full-text index up to date after ingest commits.
+    pub search_index: SearchIndexer,
     /// The optional LLM that refines what the detection rules flag.
     pub classifier: Option<Arc<crate::tasks::detect::Classifier>>,
 }

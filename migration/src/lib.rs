@@ -21,6 +21,9 @@ mod m20261125_000014_usage_daily;
 mod m20261125_000015_alerts;
 mod m20261125_000016_latency_daily;
 mod m20261125_000017_task_workflow;
+mod m20261125_000018_search_index_positions;
+
+pub use m20261125_000012_runs_and_search::sqlite_document as sqlite_search_document;
 
 /// The ordered list of migrations `humanaios migrate` (and `serve`) apply.
 pub struct Migrator;
@@ -46,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000015_alerts::Migration),
             Box::new(m20261125_000016_latency_daily::Migration),
             Box::new(m20261125_000017_task_workflow::Migration),
+            Box::new(m20261125_000018_search_index_positions::Migration),
         ]
     }
 }

@@ -32,8 +32,9 @@ const POSTGRES_DOWN: &[&str] = &[
     r#"ALTER TABLE "agent_activities" DROP COLUMN IF EXISTS "search_document""#,
 ];
 
-/// The text the activity in `row` is found by: the same on insert, update and backfill.
-fn sqlite_document(row: &str) -> String {
+/// The text the activity in `row` (a table alias) is found by on SQLite: the same on insert,
+/// update, backfill and in the search indexer (`api/src/runs/search_index.rs`).
+pub fn sqlite_document(row: &str) -> String {
     format!(
         "coalesce({row}.\"name\", '') || ' ' || coalesce({row}.\"error_message\", '') || ' ' || \
          coalesce((SELECT group_concat(\"value\", ' ') FROM json_tree({row}.\"payload\") \
@@ -54,6 +55,16 @@ fn sqlite_insert_new() -> String {
     )
 }
 
+/// The trigger that indexes each activity as it is inserted (dropped by `m20261125_000018`,
+/// which indexes outside the ingest transaction, and restored by its `down`).
+pub(crate) fn sqlite_insert_trigger() -> String {
+    format!(
+        "CREATE TRIGGER \"activity_fts_insert\" AFTER INSERT ON \"agent_activities\" BEGIN \
+         {} END",
+        sqlite_insert_new()
+    )
+}
+
 fn sqlite_up() -> Vec<String> {
     let insert_new = sqlite_insert_new();
     vec![
@@ -61,10 +72,7 @@ fn sqlite_up() -> Vec<String> {
         "CREATE VIRTUAL TABLE \"activity_fts\" USING fts5(\"content\", \"activity_id\" UNINDEXED, \
          \"id_key\", tokenize = 'unicode61 remove_diacritics 0')"
             .to_owned(),
-        format!(
-            "CREATE TRIGGER \"activity_fts_insert\" AFTER INSERT ON \"agent_activities\" BEGIN \
-             {insert_new} END"
-        ),
+        sqlite_insert_trigger(),
         format!(
             "CREATE TRIGGER \"activity_fts_delete\" AFTER DELETE ON \"agent_activities\" BEGIN \
              {SQLITE_DELETE_OLD} END"

@@ -18,6 +18,7 @@ use sea_orm::{
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::db::WriteGate;
 use crate::error::{ApiError, ApiResult};
 
 /// Most rows one multi-row INSERT carries: SQLite allows 32,766 bound values and an activity
@@ -60,7 +61,8 @@ pub struct GroupCommitter {
 impl GroupCommitter {
     /// Starts the writers: one on SQLite (it has one writer anyway), `writers` on PostgreSQL,
     /// where groups of different organizations can commit side by side.
-    pub fn start(db: DatabaseConnection, writers: usize) -> Self {
+    /// On SQLite the writer commits only in its turn at `gate`.
+    pub fn start(db: DatabaseConnection, writers: usize, gate: WriteGate) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
         let jobs = Arc::new(Mutex::new(jobs));
         let writers = match db.get_database_backend() {
@@ -68,7 +70,7 @@ impl GroupCommitter {
             _ => writers.max(1),
         };
         for _ in 0..writers {
-            tokio::spawn(write_groups(db.clone(), jobs.clone()));
+            tokio::spawn(write_groups(db.clone(), jobs.clone(), gate.clone()));
         }
         GroupCommitter { queue }
     }
@@ -99,7 +101,11 @@ impl GroupCommitter {
 
 /// A writer: takes whatever is waiting (at least one request), commits it as one group,
 /// answers, and goes again until every sender is gone.
-async fn write_groups(db: DatabaseConnection, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn write_groups(
+    db: DatabaseConnection,
+    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+    gate: WriteGate,
+) {
     loop {
         let group = {
             let mut jobs = jobs.lock().await;
@@ -120,6 +126,7 @@ async fn write_groups(db: DatabaseConnection, jobs: Arc<Mutex<mpsc::Receiver<Job
             group
         };
         metrics::histogram!("humanaios_ingest_group_requests").record(group.len() as f64);
+        let _turn = gate.enter().await;
         commit_group(&db, group).await;
     }
 }

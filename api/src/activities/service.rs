@@ -154,6 +154,9 @@ pub async fn record(
     let tasks = crate::tasks::intake::prepare(org, &fresh, |k| positions[k], received_at)?;
 
     let stored = state.ingest.commit(org, fresh, tasks).await?;
+    if !stored.activities.is_empty() {
+        state.search_index.wake();
+    }
     let inserted = stored.activities.len();
     metrics::counter!("humanaios_activities_recorded_total").increment(inserted as u64);
     let events = stored

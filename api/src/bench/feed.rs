@@ -162,7 +162,12 @@ async fn subscribe(target: &Target) -> anyhow::Result<Socket> {
     request
         .headers_mut()
         .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    // The bench clients share the server's two cores: the same small read buffer as the
+    // server's keeps their zero-filling from slowing the server down.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(crate::graphql::http::WEBSOCKET_READ_BUFFER);
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async_with_config(request, Some(config), false).await?;
     let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", target.key) } });
     ws.send(Message::text(init.to_string())).await?;
     let subscribe = json!({

@@ -120,6 +120,14 @@ fn error_response(err: ApiError) -> Response {
     err.respond_with(body)
 }
 
+/// Bytes a WebSocket read asks for at most (tungstenite's default: 128 KiB). tungstenite
+/// zero-fills that much before every read attempt (snapview/tungstenite-rs#547), and a
+/// subscription socket attempts a read each time it is woken to send an event: with 1,000
+/// subscribers, the default spent more CPU zero-filling buffers than on everything else
+/// together (`perf`, `humanaios bench feed`). Clients send small messages; a larger one is
+/// still read whole, in several reads.
+pub const WEBSOCKET_READ_BUFFER: usize = 4 * 1024;
+
 /// Subscriptions over graphql-transport-ws (and the older graphql-ws). The credential comes
 /// in the `connection_init` payload as `{"authorization": "Bearer …"}`; an invalid one
 /// closes the connection, none leaves only anonymous operations possible.
@@ -131,6 +139,7 @@ pub async fn subscriptions(
 ) -> Response {
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(WEBSOCKET_READ_BUFFER)
         .on_upgrade(move |socket| {
             GraphQLWebSocket::new(socket, schemas.api, protocol)
                 .on_connection_init(move |payload| connection_data(state, payload))

@@ -5,5 +5,6 @@
 pub mod graphql;
 pub mod rest;
 pub mod search;
+pub mod search_index;
 pub mod service;
 pub mod tree;

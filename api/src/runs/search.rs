@@ -33,6 +33,8 @@ pub async fn search(
     page: PageRequest,
 ) -> ApiResult<Page<agent_activity::Model>> {
     let terms = terms(text)?;
+    // What was acknowledged before this search must be found, indexed or not yet.
+    state.search_index.catch_up(org).await?;
     let condition = match state.db.get_database_backend() {
         DbBackend::Postgres => Expr::cust_with_values(
             r#""agent_activities"."search_document" @@ websearch_to_tsquery('simple', $1)"#,

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, error_code, spawn_app};
+use crate::helpers::{Backend, TestApp, error_code, spawn_app, spawn_app_with};
 use humanaios::on_both_backends;
 
 on_both_backends!(
@@ -18,6 +18,7 @@ on_both_backends!(
     hostile_search_text_gets_a_clean_answer,
     a_deep_run_over_the_span_cap_reads_flat_and_says_it_was_cut,
     the_search_index_follows_corrections_deletions_and_a_rebuild,
+    a_search_right_after_the_acknowledgement_finds_the_activity,
 );
 
 /// A span of `run` at second `second` of 2026-11-20 10:00.
@@ -776,4 +777,43 @@ async fn the_search_index_follows_corrections_deletions_and_a_rebuild(backend: B
     assert_eq!(found(&app, &admin.token, "mombasa").await, [llm.as_str()]);
     assert_eq!(found(&app, &admin.token, "azam").await.len(), 1);
     assert!(found(&app, &admin.token, "quokka").await.is_empty());
+}
+
+async fn a_search_right_after_the_acknowledgement_finds_the_activity(backend: Backend) {
+    // The background indexer waits an hour after every commit here, so on SQLite only the
+    // search itself can have indexed what it finds.
+    let app = spawn_app_with(backend, |config| config.search_index_delay_ms = 3_600_000).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "planner").await;
+    let key = app.create_api_key(&admin.token).await;
+    let mut ids = Vec::new();
+    for round in 0..3 {
+        let mut one = crate::helpers::activity(&agent, "TOOL_CALL", "0.01");
+        one["payload"] = json!({ "note": format!("kilimanjaro summit{round}") });
+        let answer = app.record(&key, json!([one.clone()])).await;
+        assert_eq!(
+            answer["data"]["recordActivities"]["inserted"], 1,
+            "{answer}"
+        );
+        ids.insert(0, one["id"].as_str().unwrap().to_owned());
+        assert_eq!(
+            found(&app, &admin.token, &format!("summit{round}")).await,
+            [ids[0].as_str()]
+        );
+        // Every acknowledged round so far, newest first, and through REST too.
+        assert_eq!(found(&app, &admin.token, "kilimanjaro").await, ids);
+        let (status, body) = app
+            .get_json(&admin.token, &format!("/api/v1/search?q=summit{round}"))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["items"][0]["id"], ids[0].as_str());
+
+        // A retry of the same batch counts once and is found once.
+        let retry = app.record(&key, json!([one])).await;
+        assert_eq!(
+            retry["data"]["recordActivities"]["duplicates"], 1,
+            "{retry}"
+        );
+        assert_eq!(found(&app, &admin.token, "kilimanjaro").await, ids);
+    }
 }
