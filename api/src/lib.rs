@@ -31,4 +31,5 @@ pub mod state;
 pub mod stats;
 pub mod tasks;
 pub mod telemetry;
+pub mod testing;
 pub mod time;

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, activity, error_code, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     a_retried_batch_is_neither_stored_twice_nor_an_error,

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::helpers::{Backend, TestApp, activity, error_code, spawn_app, spawn_app_with};
-use crate::on_both_backends;
 use crate::subscriptions::{Socket, next_message};
+use humanaios::on_both_backends;
 
 on_both_backends!(
     an_error_rate_rule_fires_marks_the_agent_error_opens_a_task_and_recovers,

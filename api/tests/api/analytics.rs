@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     costs_by_agent_model_and_day_equal_the_sums_of_the_activities,

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, activity, error_code, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     an_ingest_key_only_records_and_a_read_key_only_reads,

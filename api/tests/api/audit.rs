@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, error_code, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     changes_are_recorded_with_who_what_and_where_and_the_chain_verifies,

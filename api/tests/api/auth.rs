@@ -4,7 +4,7 @@ use entity::Role;
 use serde_json::json;
 
 use crate::helpers::{Backend, activity, error_code, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     sign_up_log_in_create_agent_and_key_then_record_and_read_back,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{
     Backend, TEST_JWT_SECRET, TestApp, activity, error_code, spawn_app, spawn_app_with,
 };
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     malformed_graphql_requests_get_codes_not_500s,

@@ -1,7 +1,7 @@
 //! The demo data `serve --demo` loads on first start.
 
 use crate::helpers::{Backend, spawn_app_with};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     the_demo_admin_signs_in_and_sees_three_agents_a_week_of_activity_and_every_task_status

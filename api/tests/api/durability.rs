@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TEST_JWT_SECRET, TestApp, activity, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(a_killed_server_loses_no_acknowledged_activity);
 

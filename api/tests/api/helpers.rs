@@ -7,38 +7,13 @@ use std::path::PathBuf;
 use humanaios::config::Config;
 use humanaios::startup::App;
 use humanaios::state::AppState;
-use sea_orm::{ConnectionTrait as _, Database};
+pub use humanaios::testing::{Backend, TestDatabase};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// The signing secret every test server uses, so tests can forge tokens for bad-input cases.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
-
-/// Which database a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Runs an `async fn(Backend)` test once on SQLite and once on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($test:ident),+ $(,)?) => {$(
-        mod $test {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$test($crate::helpers::Backend::Sqlite).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$test($crate::helpers::Backend::Postgres).await
-            }
-        }
-    )+};
-}
 
 /// A running server and a client for it. Dropping it stops the server and deletes its
 /// database.
@@ -120,11 +95,7 @@ impl TestApp {
                 addr,
                 client: self.client.clone(),
                 state,
-                _database: TestDatabase {
-                    url: String::new(),
-                    dir: std::env::temp_dir().join("humanaios-replica-none"),
-                    postgres_name: None,
-                },
+                _database: TestDatabase::none(),
                 _shutdown: shutdown,
             },
         }
@@ -306,79 +277,6 @@ pub fn error_code(answer: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("no error code in {answer}"))
 }
-
-/// A database that exists for one test.
-struct TestDatabase {
-    url: String,
-    dir: PathBuf,
-    postgres_name: Option<String>,
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("HUMANAIOS_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-impl TestDatabase {
-    async fn create(backend: Backend) -> TestDatabase {
-        let id = Uuid::now_v7().simple().to_string();
-        let dir = std::env::temp_dir().join(format!("humanaios-test-{id}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        match backend {
-            Backend::Sqlite => TestDatabase {
-                url: format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
-                dir,
-                postgres_name: None,
-            },
-            Backend::Postgres => {
-                let admin_url = postgres_admin_url();
-                let admin = Database::connect(&admin_url).await.unwrap_or_else(|err| {
-                    panic!(
-                        "PostgreSQL is not reachable at {admin_url} ({err}); start it or set \
-                         HUMANAIOS_TEST_POSTGRES_URL"
-                    )
-                });
-                let name = format!("humanaios_test_{id}");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("test database created");
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
-                TestDatabase {
-                    url: format!("{base}/{name}"),
-                    dir,
-                    postgres_name: Some(name),
-                }
-            }
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-        if let Some(name) = self.postgres_name.take() {
-            // Drop runs outside async; a short-lived runtime on its own thread does the I/O.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                runtime.block_on(async {
-                    if let Ok(admin) = Database::connect(&postgres_admin_url()).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            ))
-                            .await;
-                    }
-                });
-            })
-            .join();
-        }
-    }
-}
-
 /// The Python of the virtualenv that scripts/setup.sh installs the tests' Python packages
 /// into (the OpenTelemetry SDK, the MCP SDK): `$HUMANAIOS_TEST_VENV`, by default
 /// `~/.cache/humanaios/venv`.

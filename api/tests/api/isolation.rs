@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use crate::helpers::{Backend, activity, error_code, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(another_orgs_agent_and_activities_are_not_found);
 

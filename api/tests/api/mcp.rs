@@ -13,8 +13,8 @@ use tokio::io::{AsyncBufReadExt as _, BufReader, Lines};
 use tokio::process::ChildStdout;
 
 use crate::helpers::{Backend, TestApp, python, spawn_app};
-use crate::on_both_backends;
 use crate::tasks::{rest, user_id};
+use humanaios::on_both_backends;
 
 on_both_backends!(
     an_agent_asks_for_a_person_and_gets_the_answer_as_the_tool_result,

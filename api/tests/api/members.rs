@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, error_code, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     an_invitation_is_accepted_once_and_the_new_member_has_the_invited_role,

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Backend, TestApp, activity, error_code, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 /// The percentile error `AgentMetrics.latency` promises (3.125%).
 const RELATIVE_ERROR: f64 = 1.0 / 32.0;

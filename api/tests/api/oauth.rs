@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 const PUBLIC_URL: &str = "http://humanaios.test";
 

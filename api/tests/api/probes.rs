@@ -1,7 +1,7 @@
 //! Health, readiness and metrics endpoints.
 
 use crate::helpers::{Backend, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(probes_answer_and_metrics_count_requests_by_route);
 

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::helpers::{Backend, spawn_app_with};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(a_burst_over_the_limit_gets_429_with_retry_after_and_other_callers_go_on);
 

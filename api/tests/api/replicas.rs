@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, activity, spawn_app_with, test_redis_url};
-use crate::on_both_backends;
 use crate::subscriptions::{next_ids, prove_live, subscribe};
+use humanaios::on_both_backends;
 
 on_both_backends!(a_subscriber_on_one_replica_receives_what_another_replica_ingests);
 

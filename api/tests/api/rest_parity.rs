@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(rest_manages_organization_members_keys_sessions_and_audit);
 

@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 use crate::helpers::{Backend, TestApp, activity, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 const ROOTS: [&str; 3] = ["Query", "Mutation", "Subscription"];
 

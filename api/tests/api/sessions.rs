@@ -7,7 +7,7 @@ use sea_orm::{EntityTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, error_code, spawn_app};
-use crate::on_both_backends;
+use humanaios::on_both_backends;
 
 on_both_backends!(
     a_refresh_token_works_once_and_its_reuse_ends_the_whole_sign_in,

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 
 use crate::alerts::{Received, spawn_receiver};
 use crate::helpers::{Backend, TestApp, error_code, spawn_app};
-use crate::on_both_backends;
 use crate::subscriptions::{next_message, open};
+use humanaios::on_both_backends;
 
 on_both_backends!(
     an_agents_request_is_approved_assigned_done_and_answered_on_every_channel,

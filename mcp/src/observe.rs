@@ -1,0 +1,315 @@
+//! Reading MCP traffic on the side: JSON-RPC messages are parsed after they have been
+//! forwarded, never before and never changed. A client's `tools/call` request is matched
+//! with the server's response by id and becomes a `TOOL_CALL` activity (tool name,
+//! arguments, result size, `isError`, duration); a JSON-RPC error answering any client
+//! request becomes an `ERROR` activity. Server-to-client requests (sampling, elicitation,
+//! roots) and their answers pass by unrecorded.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Requests remembered while they wait for their response; the oldest are forgotten beyond
+/// this (a server that never answers must not grow the proxy without bound).
+const MAX_PENDING: usize = 10_000;
+
+/// A client request waiting for its response.
+#[derive(Debug, Clone)]
+struct Pending {
+    method: String,
+    /// For `tools/call`: the tool and its arguments.
+    tool: Option<(String, Value)>,
+    started: Instant,
+    at: DateTime<Utc>,
+}
+
+/// Matches requests with responses and turns them into activities for one agent and run.
+#[derive(Debug)]
+pub struct Observer {
+    agent_id: String,
+    run_id: Uuid,
+    /// Waiting requests by id, each with its arrival number.
+    pending: HashMap<String, (u64, Pending)>,
+    /// The same requests by arrival, to forget the oldest first.
+    by_age: BTreeMap<u64, String>,
+    arrivals: u64,
+}
+
+impl Observer {
+    /// An observer recording for `agent_id`, every activity in run `run_id` (one proxy
+    /// session is one run).
+    pub fn new(agent_id: impl Into<String>, run_id: Uuid) -> Self {
+        Observer {
+            agent_id: agent_id.into(),
+            run_id,
+            pending: HashMap::new(),
+            by_age: BTreeMap::new(),
+            arrivals: 0,
+        }
+    }
+
+    /// Notes what the client sent (one line of the stream: a message or a batch).
+    pub fn from_client(&mut self, line: &[u8]) {
+        for message in messages(line) {
+            let (Some(id), Some(method)) = (
+                message.get("id").filter(|id| !id.is_null()),
+                message.get("method").and_then(Value::as_str),
+            ) else {
+                continue; // a notification, or the client's answer to a server request
+            };
+            let tool = (method == "tools/call").then(|| {
+                let params = message.get("params").cloned().unwrap_or(Value::Null);
+                let name = params
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown")
+                    .to_owned();
+                let arguments = params.get("arguments").cloned().unwrap_or(json!({}));
+                (name, arguments)
+            });
+            let request = Pending {
+                method: method.to_owned(),
+                tool,
+                started: Instant::now(),
+                at: Utc::now(),
+            };
+            self.remember(id.to_string(), request);
+        }
+    }
+
+    fn remember(&mut self, key: String, request: Pending) {
+        if let Some((arrival, _)) = self.pending.remove(&key) {
+            self.by_age.remove(&arrival);
+        }
+        if self.pending.len() >= MAX_PENDING
+            && let Some((_, oldest)) = self.by_age.pop_first()
+        {
+            self.pending.remove(&oldest);
+        }
+        self.arrivals += 1;
+        self.by_age.insert(self.arrivals, key.clone());
+        self.pending.insert(key, (self.arrivals, request));
+    }
+
+    fn forget(&mut self, key: &str) -> Option<Pending> {
+        let (arrival, request) = self.pending.remove(key)?;
+        self.by_age.remove(&arrival);
+        Some(request)
+    }
+
+    /// Notes what the server sent and returns the activities it completes.
+    pub fn from_server(&mut self, line: &[u8]) -> Vec<Value> {
+        let mut activities = Vec::new();
+        for message in messages(line) {
+            if message.get("method").is_some() {
+                continue; // a server request or notification
+            }
+            let Some(id) = message.get("id") else {
+                continue;
+            };
+            let Some(request) = self.forget(&id.to_string()) else {
+                continue;
+            };
+            let duration_ms =
+                i64::try_from(request.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            if let Some(error) = message.get("error") {
+                activities.push(self.error_activity(&request, error, duration_ms));
+            } else if let Some((tool, arguments)) = &request.tool {
+                let result = message.get("result").cloned().unwrap_or(Value::Null);
+                activities.push(self.call_activity(
+                    &request,
+                    tool,
+                    arguments,
+                    &result,
+                    duration_ms,
+                ));
+            }
+        }
+        activities
+    }
+
+    fn base(&self, request: &Pending, kind: &str, duration_ms: i64) -> Value {
+        json!({
+            "id": Uuid::now_v7().to_string(),
+            "agentId": self.agent_id,
+            "type": kind,
+            "runId": self.run_id.to_string(),
+            "durationMs": duration_ms,
+            "timestamp": request.at.to_rfc3339(),
+            "startedAt": request.at.to_rfc3339(),
+            "endedAt": (request.at + chrono::Duration::milliseconds(duration_ms)).to_rfc3339(),
+        })
+    }
+
+    fn call_activity(
+        &self,
+        request: &Pending,
+        tool: &str,
+        arguments: &Value,
+        result: &Value,
+        duration_ms: i64,
+    ) -> Value {
+        let is_error = result
+            .get("isError")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let mut activity = self.base(request, "TOOL_CALL", duration_ms);
+        activity["name"] = json!(tool);
+        activity["status"] = json!(if is_error { "ERROR" } else { "OK" });
+        activity["payload"] = json!({
+            "tool": tool,
+            "arguments": arguments,
+            "isError": is_error,
+            "resultBytes": result.to_string().len(),
+        });
+        if is_error {
+            activity["errorMessage"] =
+                json!(first_text(result).unwrap_or("the tool reported an error"));
+        }
+        activity
+    }
+
+    fn error_activity(&self, request: &Pending, error: &Value, duration_ms: i64) -> Value {
+        let mut activity = self.base(request, "ERROR", duration_ms);
+        let name = request
+            .tool
+            .as_ref()
+            .map_or(request.method.as_str(), |(tool, _)| tool.as_str());
+        activity["name"] = json!(name);
+        activity["status"] = json!("ERROR");
+        activity["errorMessage"] = json!(
+            error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("JSON-RPC error")
+        );
+        activity["payload"] = json!({
+            "method": request.method,
+            "code": error.get("code"),
+            "arguments": request.tool.as_ref().map(|(_, a)| a),
+        });
+        activity
+    }
+}
+
+/// The messages of one line: a JSON-RPC message, or each of a batch. Anything else (not
+/// JSON, a log line a server printed by mistake) is no message.
+fn messages(line: &[u8]) -> Vec<Value> {
+    match serde_json::from_slice::<Value>(line) {
+        Ok(Value::Array(batch)) => batch,
+        Ok(message @ Value::Object(_)) => vec![message],
+        _ => Vec::new(),
+    }
+}
+
+/// The first text content of a tool result.
+fn first_text(result: &Value) -> Option<&str> {
+    result
+        .get("content")?
+        .as_array()?
+        .iter()
+        .find_map(|c| c.get("text").and_then(Value::as_str))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observer() -> Observer {
+        Observer::new("agent-1", Uuid::nil())
+    }
+
+    #[test]
+    fn a_tool_call_and_its_result_make_one_activity() {
+        let mut o = observer();
+        o.from_client(br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}"#);
+        let got = o.from_server(
+            br#"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"Echo: hi"}]}}"#,
+        );
+        assert_eq!(got.len(), 1);
+        let a = &got[0];
+        assert_eq!(a["type"], "TOOL_CALL");
+        assert_eq!(a["name"], "echo");
+        assert_eq!(a["status"], "OK");
+        assert_eq!(a["agentId"], "agent-1");
+        assert_eq!(a["payload"]["arguments"], json!({ "message": "hi" }));
+        assert_eq!(a["payload"]["isError"], false);
+        assert!(a["payload"]["resultBytes"].as_u64().unwrap() > 10);
+        // The same id again is a new request, not a replay of the old one.
+        assert!(
+            o.from_server(br#"{"jsonrpc":"2.0","id":7,"result":{}}"#)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn tool_errors_and_json_rpc_errors_are_recorded_as_errors() {
+        let mut o = observer();
+        o.from_client(
+            br#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"fail"}}"#,
+        );
+        o.from_client(
+            br#"{"jsonrpc":"2.0","id":"b","method":"resources/read","params":{"uri":"x"}}"#,
+        );
+        let failed = o.from_server(br#"{"jsonrpc":"2.0","id":"a","result":{"isError":true,"content":[{"type":"text","text":"disk full"}]}}"#);
+        assert_eq!(failed[0]["status"], "ERROR");
+        assert_eq!(failed[0]["errorMessage"], "disk full");
+        assert_eq!(failed[0]["type"], "TOOL_CALL");
+        let rpc = o.from_server(
+            br#"{"jsonrpc":"2.0","id":"b","error":{"code":-32002,"message":"Resource not found"}}"#,
+        );
+        assert_eq!(rpc[0]["type"], "ERROR");
+        assert_eq!(rpc[0]["name"], "resources/read");
+        assert_eq!(rpc[0]["errorMessage"], "Resource not found");
+        assert_eq!(rpc[0]["payload"]["code"], -32002);
+    }
+
+    #[test]
+    fn server_requests_notifications_and_noise_record_nothing() {
+        let mut o = observer();
+        // The server asks the client to sample with id 7; the client answers id 7. Neither
+        // is a tool call, and the client's id space is not the server's.
+        assert!(
+            o.from_server(
+                br#"{"jsonrpc":"2.0","id":7,"method":"sampling/createMessage","params":{}}"#
+            )
+            .is_empty()
+        );
+        o.from_client(
+            br#"{"jsonrpc":"2.0","id":7,"result":{"content":{"type":"text","text":"ok"}}}"#,
+        );
+        o.from_client(br#"{"jsonrpc":"2.0","method":"notifications/progress","params":{}}"#);
+        assert!(o.from_server(b"not json at all").is_empty());
+        assert!(
+            o.from_server(br#"{"jsonrpc":"2.0","id":99,"result":{}}"#)
+                .is_empty()
+        );
+        assert!(o.pending.is_empty() && o.by_age.is_empty());
+    }
+
+    #[test]
+    fn batches_are_read_message_by_message() {
+        let mut o = observer();
+        o.from_client(br#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"b"}}]"#);
+        let got = o.from_server(
+            br#"[{"jsonrpc":"2.0","id":2,"result":{}},{"jsonrpc":"2.0","id":1,"result":{}}]"#,
+        );
+        let names: Vec<&str> = got.iter().map(|a| a["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["b", "a"]);
+    }
+
+    #[test]
+    fn unanswered_requests_are_bounded() {
+        let mut o = observer();
+        for i in 0..(MAX_PENDING + 50) {
+            o.from_client(format!(r#"{{"jsonrpc":"2.0","id":{i},"method":"ping"}}"#).as_bytes());
+        }
+        assert_eq!(o.pending.len(), MAX_PENDING);
+        assert_eq!(o.by_age.len(), MAX_PENDING);
+        assert!(o.pending.contains_key(&(MAX_PENDING + 49).to_string()));
+        assert!(!o.pending.contains_key("0"));
+    }
+}
