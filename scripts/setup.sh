@@ -3,7 +3,8 @@
 # target, trunk, wasm-bindgen-cli (the version Cargo.lock pins) and the npm packages
 # (wasm-opt from binaryen, GraphiQL's scripts, playwright-core). With --with-browser, also
 # what the tests use: Debian's chromium and brotli, and a Python virtualenv with the
-# OpenTelemetry SDK and exporter (api/tests/otlp_requirements.txt) at $HUMANAIOS_TEST_VENV
+# OpenTelemetry SDK and exporter (api/tests/otlp_requirements.txt) and the MCP SDK
+# (api/tests/mcp_requirements.txt) at $HUMANAIOS_TEST_VENV
 # (default ${HUMANAIOS_CACHE:-~/.cache/humanaios}/venv). Everything comes from the package
 # registries; nothing is downloaded at build time.
 set -euo pipefail
@@ -48,13 +49,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-# The OTLP test runs a real OpenTelemetry exporter; its packages live in their own venv,
-# reinstalled only when the pinned list changes.
+# The OTLP test runs a real OpenTelemetry exporter, the MCP test the official MCP client;
+# their packages live in their own venv, reinstalled only when a pinned list changes.
 VENV="${HUMANAIOS_TEST_VENV:-${HUMANAIOS_CACHE:-$HOME/.cache/humanaios}/venv}"
-REQUIREMENTS=api/tests/otlp_requirements.txt
-if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements.txt"; then
-  say "installing the OpenTelemetry Python packages into $VENV"
+REQUIREMENTS=(api/tests/otlp_requirements.txt api/tests/mcp_requirements.txt)
+if [ ! -x "$VENV/bin/python" ] || ! cat "${REQUIREMENTS[@]}" | cmp -s - "$VENV/requirements.txt"; then
+  say "installing the OpenTelemetry and MCP Python packages into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
-  cp "$REQUIREMENTS" "$VENV/requirements.txt"
+  pip_args=()
+  for list in "${REQUIREMENTS[@]}"; do pip_args+=(-r "$list"); done
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${pip_args[@]}"
+  cat "${REQUIREMENTS[@]}" > "$VENV/requirements.txt"
 fi

@@ -18,6 +18,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod limits;
+pub mod mcp;
 pub mod orgs;
 pub mod otlp;
 pub mod outbound;

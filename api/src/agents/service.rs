@@ -75,6 +75,19 @@ pub async fn get(state: &AppState, org: OrgId, id: AgentId) -> ApiResult<agent::
         .ok_or(ApiError::NotFound("agent"))
 }
 
+/// The organization's agent called `name`, if there is one (names are unique per org).
+pub async fn find_by_name(
+    state: &AppState,
+    org: OrgId,
+    name: &str,
+) -> ApiResult<Option<agent::Model>> {
+    Ok(agent::Entity::find()
+        .filter(agent::Column::OrgId.eq(org.0))
+        .filter(agent::Column::Name.eq(name))
+        .one(&state.db)
+        .await?)
+}
+
 /// Registers an agent; names are unique within the organization. Audited.
 pub async fn create(
     state: &AppState,

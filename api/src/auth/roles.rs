@@ -64,6 +64,13 @@ pub const WORK: Allowed = Allowed {
     roles: EVERY_ROLE,
     api_keys: &[ApiKeyScope::Full],
 };
+/// The built-in MCP server: operators, admins and agents' keys of every scope (agents hold
+/// ingest keys). Each tool then applies the entry of its GraphQL twin.
+pub const MCP: Allowed = Allowed {
+    anonymous: false,
+    roles: OPERATORS,
+    api_keys: ApiKeyScope::ALL,
+};
 /// Any signed-in member acting on their own account (not API keys).
 pub const SELF: Allowed = Allowed {
     anonymous: false,
@@ -205,6 +212,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("GET /api/v1/tasks/{id}/suggestions", OPERATE),
     ("GET /api/v1/me/tasks", SELF),
     ("PUT /api/v1/me/location", SELF),
+    ("POST /mcp", MCP),
 ];
 
 /// The matrix entry for `operation`, with its name as the matrix spells it.

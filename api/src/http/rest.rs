@@ -20,7 +20,7 @@ use crate::state::AppState;
 /// Where REST routes live.
 pub const PREFIX: &str = "/api/v1";
 /// The prefix of routes whose path a standard fixes outside [`PREFIX`] (OTLP's
-/// `/v1/traces`): none.
+/// `/v1/traces`, MCP's `/mcp`): none.
 pub const ROOT: &str = "";
 
 /// One REST route.
@@ -81,6 +81,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::redaction::rest::routes(),
         crate::alerts::rest::routes(),
         crate::tasks::rest::routes(),
+        crate::mcp::routes(),
     ]
     .into_iter()
     .flatten()

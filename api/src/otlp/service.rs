@@ -6,9 +6,8 @@
 
 use std::collections::HashMap;
 
-use entity::{AgentId, AgentType, OrgId, agent};
+use entity::{AgentId, AgentType, OrgId};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _};
 
 use super::mapping;
 use crate::activities::service::{MAX_BATCH, NewActivity, record};
@@ -166,15 +165,9 @@ async fn agent_named(
 }
 
 async fn find_agent(state: &AppState, org: OrgId, name: &str) -> ApiResult<Option<AgentId>> {
-    Ok(agent::Entity::find()
-        .select_only()
-        .column(agent::Column::Id)
-        .filter(agent::Column::OrgId.eq(org.0))
-        .filter(agent::Column::Name.eq(name))
-        .into_tuple::<uuid::Uuid>()
-        .one(&state.db)
+    Ok(crate::agents::service::find_by_name(state, org, name)
         .await?
-        .map(AgentId))
+        .map(|agent| AgentId(agent.id)))
 }
 
 #[cfg(test)]

@@ -435,8 +435,14 @@ impl TaskMutation {
     ) -> ApiResult<CreateHumanTaskPayload> {
         let viewer = ctx.authorize("Mutation.createHumanTask")?;
         let actor = audit_actor(ctx)?;
-        let created =
-            service::create(ctx.state()?, viewer.org_id, &actor, input.into_new()?).await?;
+        let created = service::create(
+            ctx.state()?,
+            viewer.org_id,
+            &actor,
+            input.into_new()?,
+            TaskSource::Api,
+        )
+        .await?;
         Ok(CreateHumanTaskPayload {
             callback_secret: created.callback_secret,
             task: HumanTask(created.task),

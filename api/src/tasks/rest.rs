@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use chrono::{DateTime, Utc};
-use entity::{TaskStatus, TaskType};
+use entity::{TaskSource, TaskStatus, TaskType};
 use serde::{Deserialize, Serialize};
 
 use super::geo::Circle;
@@ -154,7 +154,7 @@ async fn create(
     Extension(actor): Extension<Actor>,
     ApiJson(input): ApiJson<NewTask>,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedBody>)> {
-    let created = service::create(&state, viewer.org_id, &actor, input).await?;
+    let created = service::create(&state, viewer.org_id, &actor, input, TaskSource::Api).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(CreatedBody {

@@ -202,15 +202,18 @@ pub fn draft(
     })
 }
 
-/// Opens a task through the API. The agent must belong to the organization. Audited.
+/// Opens a task through the API (`source` says which: GraphQL and REST are `API`, the
+/// built-in MCP server's `request_human` tool is `MCP`). The agent must belong to the
+/// organization. Audited.
 pub async fn create(
     state: &AppState,
     org: OrgId,
     actor: &Actor,
     input: NewTask,
+    source: TaskSource,
 ) -> ApiResult<CreatedTask> {
     crate::agents::service::get(state, org, input.agent_id).await?;
-    let task = draft(org, input, TaskSource::Api, None, crate::time::now(), "")?;
+    let task = draft(org, input, source, None, crate::time::now(), "")?;
     let txn = crate::db::begin_write(&state.db).await?;
     let task = task.into_active_model().insert(&txn).await?;
     let change = Change {

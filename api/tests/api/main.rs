@@ -17,6 +17,7 @@ mod durability;
 mod hardening;
 mod introspection;
 mod isolation;
+mod mcp;
 mod members;
 mod metrics;
 mod oauth;

@@ -4,7 +4,6 @@
 //! SDK's own exporter sends.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::str::FromStr as _;
 
 use opentelemetry_proto::tonic::collector::trace::v1::{
@@ -19,7 +18,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, python, spawn_app};
 use humanaios::on_both_backends;
 
 on_both_backends!(
@@ -462,32 +461,6 @@ async fn credentials_content_types_and_bodies_are_checked_with_stable_codes(back
         let code = body["error"]["code"].as_str().unwrap_or_default();
         assert_eq!((status, code), answer, "{case}: {body}");
     }
-}
-
-/// The virtualenv with the OpenTelemetry SDK that scripts/setup.sh installs.
-fn python() -> PathBuf {
-    let venv = std::env::var_os("HUMANAIOS_TEST_VENV").map_or_else(
-        || {
-            let cache = std::env::var_os("HUMANAIOS_CACHE").map_or_else(
-                || {
-                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                        .join(".cache/humanaios")
-                },
-                PathBuf::from,
-            );
-            cache.join("venv")
-        },
-        PathBuf::from,
-    );
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `scripts/setup.sh --with-browser` to install the OpenTelemetry \
-         Python SDK into the virtualenv at $HUMANAIOS_TEST_VENV (default \
-         ~/.cache/humanaios/venv)",
-        python.display()
-    );
-    python
 }
 
 async fn the_python_sdk_exporter_reports_a_run(backend: Backend) {

@@ -303,6 +303,11 @@ fn sample(operation: &str, agent: &str) -> Sample {
         "POST /v1/traces" => {
             Sample::Rest("POST", "/v1/traces".into(), json!({ "resourceSpans": [] }))
         }
+        "POST /mcp" => Sample::Rest(
+            "POST",
+            "/mcp".into(),
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "ping" }),
+        ),
         "GET /api/v1/agents/{id}/metrics" => Sample::Rest(
             "GET",
             format!("/api/v1/agents/{agent}/metrics"),

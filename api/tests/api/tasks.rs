@@ -31,7 +31,7 @@ on_both_backends!(
 
 const TASK_FIELDS: &str = "id status version result resultNote assignedTo failureReason";
 
-async fn user_id(app: &TestApp, token: &str) -> String {
+pub(crate) async fn user_id(app: &TestApp, token: &str) -> String {
     app.graphql_ok(Some(token), "{ viewer { user { id } } }", json!({}))
         .await["viewer"]["user"]["id"]
         .as_str()
@@ -40,7 +40,13 @@ async fn user_id(app: &TestApp, token: &str) -> String {
 }
 
 /// Sends a REST request and returns the status and JSON body.
-async fn rest(app: &TestApp, token: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn rest(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
     let mut request = app
         .client
         .request(

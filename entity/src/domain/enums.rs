@@ -180,7 +180,8 @@ domain_enum! {
         Detection = ("DETECTION", "detection"),
         /// Opened by a firing alert rule.
         Alert = ("ALERT", "alert"),
-        /// A tool call held by the MCP proxy for approval.
+        /// Asked for over MCP: the built-in server's `request_human` tool, or a tool call
+        /// held by the MCP proxy for approval.
         Mcp = ("MCP", "mcp"),
     }
 }
