@@ -38,7 +38,20 @@ impl Action {
         Action::Cancel,
     ];
 
-    /// The verb, as error messages and the audit log name it.
+    /// How the audit log names the step.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            Action::Approve => "task.approve",
+            Action::Reject => "task.reject",
+            Action::Assign => "task.assign",
+            Action::Start => "task.start",
+            Action::Complete => "task.complete",
+            Action::Fail => "task.fail",
+            Action::Cancel => "task.cancel",
+        }
+    }
+
+    /// The verb, as error messages name it.
     pub fn verb(self) -> &'static str {
         match self {
             Action::Approve => "approve",

@@ -515,16 +515,7 @@ pub async fn act(
             next.completed_at = Some(now);
         }
     }
-    let audit_action = match action {
-        Action::Approve => "task.approve",
-        Action::Reject => "task.reject",
-        Action::Assign => "task.assign",
-        Action::Start => "task.start",
-        Action::Complete => "task.complete",
-        Action::Fail => "task.fail",
-        Action::Cancel => "task.cancel",
-    };
-    save(state, org, actor, &current, next, audit_action).await
+    save(state, org, actor, &current, next, action.audit_action()).await
 }
 
 /// Start, complete and fail belong to the person assigned; operators and admins (and full
