@@ -1,0 +1,63 @@
+//! What the proxy decides about a client's message before it is forwarded, whatever the
+//! transport: forward it unchanged, answer it in the server's place (a call the policy
+//! denies, a spent budget, a hidden tool), or hold it while a human decides — sending the
+//! client progress notifications meanwhile. It also reviews `tools/list` results on their
+//! way back (tool pinning may hide a changed tool). The stdio and HTTP proxies both ask
+//! the same [`Gate`]; an open gate forwards everything and rewrites nothing.
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+/// One step of a held message, in order: any number of `Notify`, then one `Forward` or
+/// `Answer`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Send this notification to the client now (e.g. `notifications/progress`).
+    Notify(Value),
+    /// Forward the original message unchanged, as if it had never been held.
+    Forward,
+    /// Do not forward; send this response to the client instead.
+    Answer(Value),
+}
+
+/// What to do with a message from the client.
+#[derive(Debug)]
+pub enum Decision {
+    /// Forward it unchanged.
+    Forward,
+    /// Do not forward it; send this response to the client instead.
+    Answer(Value),
+    /// Wait, following the steps as they come; a closed channel before a final step means
+    /// the proxy is stopping (answer nothing, forward nothing).
+    Hold(mpsc::Receiver<Step>),
+}
+
+/// The proxy's decisions for one agent session; cheap to clone.
+#[derive(Clone, Default)]
+pub struct Gate {
+    _private: (),
+}
+
+impl Gate {
+    /// A gate that forwards everything and rewrites nothing.
+    pub fn open() -> Gate {
+        Gate::default()
+    }
+
+    /// Whether messages need to be shown to [`Gate::check`] at all (transports skip the
+    /// parse when not).
+    pub fn is_open(&self) -> bool {
+        true
+    }
+
+    /// Decides about one message (or batch) from the client.
+    pub fn check(&self, _message: &Value) -> Decision {
+        Decision::Forward
+    }
+
+    /// Reviews the server's response to a `tools/list` request before the client sees it;
+    /// returns the message to send (the same one unless a tool is hidden).
+    pub async fn review_tools_list(&self, response: Value) -> Value {
+        response
+    }
+}
