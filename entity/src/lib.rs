@@ -27,6 +27,8 @@ pub mod invitation;
 #[cfg(feature = "db")]
 pub mod latency_daily;
 #[cfg(feature = "db")]
+pub mod mcp_tool;
+#[cfg(feature = "db")]
 pub mod oauth_state;
 #[cfg(feature = "db")]
 pub mod organization;

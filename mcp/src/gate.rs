@@ -5,8 +5,12 @@
 //! way back (tool pinning may hide a changed tool). The stdio and HTTP proxies both ask
 //! the same [`Gate`]; an open gate forwards everything and rewrites nothing.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use tokio::sync::mpsc;
+
+use crate::govern::Governor;
 
 /// One step of a held message, in order: any number of `Notify`, then one `Forward` or
 /// `Answer`.
@@ -35,7 +39,7 @@ pub enum Decision {
 /// The proxy's decisions for one agent session; cheap to clone.
 #[derive(Clone, Default)]
 pub struct Gate {
-    _private: (),
+    governor: Option<Arc<Governor>>,
 }
 
 impl Gate {
@@ -44,20 +48,60 @@ impl Gate {
         Gate::default()
     }
 
+    /// A gate that applies `governor`'s policy, budget guard and tool pinning.
+    pub fn governed(governor: Arc<Governor>) -> Gate {
+        Gate {
+            governor: Some(governor),
+        }
+    }
+
     /// Whether messages need to be shown to [`Gate::check`] at all (transports skip the
     /// parse when not).
     pub fn is_open(&self) -> bool {
-        true
+        self.governor.is_none()
     }
 
     /// Decides about one message (or batch) from the client.
-    pub fn check(&self, _message: &Value) -> Decision {
-        Decision::Forward
+    pub fn check(&self, message: &Value) -> Decision {
+        match &self.governor {
+            None => Decision::Forward,
+            Some(governor) => governor.check(message),
+        }
+    }
+
+    /// Decides about one raw line (or body) from the client: what [`Gate::check`] says of
+    /// it, without parsing lines that cannot concern the policy.
+    pub fn check_bytes(&self, bytes: &[u8]) -> Decision {
+        if self.is_open() || !Governor::may_concern(bytes) {
+            return Decision::Forward;
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(message) => self.check(&message),
+            Err(_) => Decision::Forward,
+        }
+    }
+
+    /// Whether any `tools/list` answer is awaited for review (transports skip parsing the
+    /// server's messages when not).
+    pub fn awaits_review(&self) -> bool {
+        self.governor
+            .as_ref()
+            .is_some_and(|governor| governor.awaits_review())
+    }
+
+    /// Whether a server message answers a `tools/list` request the gate wants to review.
+    pub fn expects_review(&self, message: &Value) -> bool {
+        self.governor
+            .as_ref()
+            .is_some_and(|governor| governor.expects_review(message))
     }
 
     /// Reviews the server's response to a `tools/list` request before the client sees it;
     /// returns the message to send (the same one unless a tool is hidden).
     pub async fn review_tools_list(&self, response: Value) -> Value {
-        response
+        match &self.governor {
+            None => response,
+            Some(governor) => governor.review_tools_list(response).await,
+        }
     }
 }

@@ -2,11 +2,14 @@
 //! agent's MCP configuration — and every tool call is recorded with the HumanAIOS API, while
 //! every message passes through unchanged.
 //!
-//! [`gate`] decides, before forwarding, what happens to a client's message; [`stdio`] is the proxy for servers the agent starts as a subprocess; [`observe`] reads
-//! the traffic on the side and turns tool calls into activities; [`recorder`] sends them to
-//! the API in the background, spooling to disk while the API is unreachable.
+//! [`stdio`] is the proxy for servers the agent starts as a subprocess. [`gate`] decides,
+//! before forwarding, what happens to a client's message, applying [`govern`]: the policy
+//! file, calls held for a human's approval, the budget guard and tool pinning. [`observe`]
+//! reads the traffic on the side and turns tool calls into activities; [`recorder`] sends
+//! them to the API in the background, spooling to disk while the API is unreachable.
 
 pub mod gate;
+pub mod govern;
 pub mod observe;
 pub mod recorder;
 pub mod stdio;

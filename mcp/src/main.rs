@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use humanaios_mcp::gate::Gate;
+use humanaios_mcp::govern::{Governor, GovernorConfig, api::Api};
 use humanaios_mcp::{observe::Observer, recorder, stdio};
 
 #[derive(Parser)]
@@ -33,6 +35,10 @@ enum Command {
         /// Where calls wait while the API is unreachable.
         #[arg(long, env = "HUMANAIOS_MCP_SPOOL")]
         spool: Option<PathBuf>,
+        /// The policy file (TOML): which tools are allowed, denied or held for a human's
+        /// approval, the budget guard and tool pinning; reloaded when it changes.
+        #[arg(long, env = "HUMANAIOS_MCP_POLICY")]
+        policy: Option<PathBuf>,
         /// The server command and its arguments.
         #[arg(last = true, required = true)]
         server: Vec<String>,
@@ -54,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         api_key,
         agent_id,
         spool,
+        policy,
         server,
     } = Cli::parse().command;
     let spool = spool
@@ -63,13 +70,18 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let code = runtime.block_on(async {
+        let governor = Governor::start(GovernorConfig {
+            policy,
+            api: Api::new(&api_url, &api_key, &agent_id)?,
+            server: server.join(" "),
+        })?;
         let (recorder, sender) = recorder::start(recorder::RecorderConfig {
             api_url,
             api_key,
             spool,
         });
         let observer = Observer::new(agent_id, uuid::Uuid::now_v7());
-        let code = stdio::run(&server, observer, recorder).await;
+        let code = stdio::run(&server, Gate::governed(governor), observer, recorder).await;
         // The recorder ends once its last handle is gone; wait for its final send.
         let _ = sender.await;
         code

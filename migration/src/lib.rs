@@ -22,6 +22,7 @@ mod m20261125_000015_alerts;
 mod m20261125_000016_latency_daily;
 mod m20261125_000017_task_workflow;
 mod m20261125_000018_search_index_positions;
+mod m20261125_000019_mcp_tools;
 
 pub use m20261125_000012_runs_and_search::sqlite_document as sqlite_search_document;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000016_latency_daily::Migration),
             Box::new(m20261125_000017_task_workflow::Migration),
             Box::new(m20261125_000018_search_index_positions::Migration),
+            Box::new(m20261125_000019_mcp_tools::Migration),
         ]
     }
 }

@@ -67,6 +67,7 @@ pub fn routes() -> Vec<RestRoute> {
             "/agents/{id}/activities",
             get(crate::activities::rest::list_for_agent),
         ),
+        RestRoute::new("GET", "/agents/{id}/spend", get(spend)),
     ]
 }
 
@@ -102,4 +103,14 @@ async fn show(
     let id = path_id(&id, "agent")?;
     let agent = service::get(&state, viewer.org_id, id).await?;
     Ok(axum::Json(agent.into()))
+}
+
+async fn spend(
+    State(state): State<AppState>,
+    RequireViewer(viewer): RequireViewer,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<super::spend::Spend>> {
+    let id = path_id(&id, "agent")?;
+    let spend = super::spend::today(&state, viewer.org_id, id, crate::time::now()).await?;
+    Ok(axum::Json(spend))
 }

@@ -181,6 +181,7 @@ fn validate_name(name: &str) -> ApiResult<String> {
 
 fn validate_config(config: serde_json::Value) -> ApiResult<serde_json::Value> {
     if config.is_object() {
+        super::spend::check_config(&config)?;
         Ok(config)
     } else {
         Err(ApiError::invalid("config", "must be a JSON object"))

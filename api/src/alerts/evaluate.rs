@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    AgentId, AgentStatus, AlertKind, AlertState, DeliveryStatus, OrgId, TaskSource, agent,
-    agent_activity, alert_event, alert_rule, alert_state, usage_daily, webhook, webhook_delivery,
+    AgentId, AgentStatus, AlertKind, AlertState, OrgId, TaskSource, agent, agent_activity,
+    alert_event, alert_rule, alert_state,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -20,7 +20,6 @@ use sea_orm::{
     PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
 };
 
-use crate::events::{Envelope, Event};
 use crate::rollups::window::Window;
 use crate::rollups::{Scope, read};
 use crate::state::AppState;
@@ -63,6 +62,8 @@ async fn evaluate_rule(
             }
             AlertKind::DailyCost => daily_cost(state, rule, now).await?,
             AlertKind::AgentSilent => silent(state, rule, now).await?,
+            // Raised by the MCP proxy's tool pinning; no rule has this kind.
+            AlertKind::ToolChanged => HashMap::new(),
             AlertKind::ErrorPattern => match pattern_matches(state, rule).await? {
                 Some(holding) => holding,
                 // Another replica evaluated this batch.
@@ -164,30 +165,14 @@ async fn daily_cost(
     rule: &alert_rule::Model,
     now: DateTime<Utc>,
 ) -> anyhow::Result<HashMap<uuid::Uuid, Holding>> {
-    let day = now
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .map(|d| d.and_utc())
-        .unwrap_or(now);
-    let mut query = usage_daily::Entity::find()
-        .select_only()
-        .column(usage_daily::Column::AgentId)
-        .expr(crate::db::exact_sum(usage_daily::Column::CostNanos))
-        .filter(usage_daily::Column::OrgId.eq(rule.org_id))
-        .filter(usage_daily::Column::Day.eq(day))
-        .group_by(usage_daily::Column::AgentId);
-    if let Some(agent) = rule.agent_id {
-        query = query.filter(usage_daily::Column::AgentId.eq(agent));
-    }
+    let day = crate::analytics::rollup::day_of(now);
     let limit = threshold(rule);
-    let rows = query
-        .into_tuple::<(uuid::Uuid, Option<i64>)>()
-        .all(&state.db)
-        .await?;
+    let rows =
+        crate::agents::spend::costs_on(&state.db, OrgId(rule.org_id), day, rule.agent_id).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(agent_id, nanos)| {
-            let observed = Decimal::new(nanos.unwrap_or(0), entity::MONEY_SCALE).normalize();
+        .filter_map(|(agent_id, cost)| {
+            let observed = cost.amount();
             (observed > limit).then(|| {
                 (
                     agent_id,
@@ -368,31 +353,8 @@ async fn fire(
         fired_at: Set(now),
         resolved_at: Set(None),
         task_id: Set(task_id),
-    }
-    .insert(&txn)
-    .await?;
-    let hooks = webhook::Entity::find()
-        .filter(webhook::Column::OrgId.eq(rule.org_id))
-        .filter(webhook::Column::Enabled.eq(true))
-        .all(&txn)
-        .await?;
-    for hook in hooks {
-        webhook_delivery::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            org_id: Set(rule.org_id),
-            webhook_id: Set(hook.id),
-            alert_event_id: Set(alert.id),
-            status: Set(DeliveryStatus::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            last_error: Set(None),
-            last_status_code: Set(None),
-            delivered_at: Set(None),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    };
+    let alert = super::raise::store(&txn, alert, now).await?;
     if rule.kind == AlertKind::ErrorRate {
         agent::Entity::update_many()
             .col_expr(agent::Column::Status, Expr::value(AgentStatus::Error))
@@ -402,14 +364,7 @@ async fn fire(
             .await?;
     }
     txn.commit().await?;
-    let envelope = Envelope {
-        org_id: OrgId(rule.org_id),
-        event: Event::AlertFired(alert),
-    };
-    if let Err(err) = state.bus.publish(vec![envelope]).await {
-        // The alert is stored and its deliveries queued; only live subscribers miss it.
-        tracing::warn!(error = %format!("{err:#}"), "alertFired not published");
-    }
+    super::raise::announce(state, alert).await;
     crate::tasks::service::publish(state, task.into_iter().collect()).await;
     Ok(())
 }

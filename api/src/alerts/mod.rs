@@ -3,11 +3,13 @@
 //! `alertFired`, queued for every webhook, optionally opens a human task, and an error-rate
 //! alert marks its agent `ERROR` until it resolves), and the signed, retried delivery of
 //! alerts to webhooks ([`webhooks`], [`delivery`]). Every replica runs the loop; conditional
-//! updates make each transition and each delivery attempt happen once.
+//! updates make each transition and each delivery attempt happen once. [`raise`] stores and
+//! announces an alert for whoever raises it (rules here, tool pinning in [`crate::mcp`]).
 
 pub mod delivery;
 pub mod evaluate;
 pub mod graphql;
+pub mod raise;
 pub mod rest;
 pub mod rules;
 pub mod views;

@@ -81,6 +81,12 @@ fn check(
     window_minutes: Option<i32>,
     pattern: Option<String>,
 ) -> ApiResult<Checked> {
+    if kind == AlertKind::ToolChanged {
+        return Err(ApiError::invalid(
+            "kind",
+            "TOOL_CHANGED alerts are raised by the MCP proxy's tool pinning, not by rules",
+        ));
+    }
     let needs_threshold = matches!(
         kind,
         AlertKind::ErrorRate | AlertKind::DailyCost | AlertKind::P95Latency

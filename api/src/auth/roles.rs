@@ -57,6 +57,9 @@ pub const TASK_STATUS: Allowed = Allowed {
     roles: EVERY_ROLE,
     api_keys: ApiKeyScope::ALL,
 };
+/// An agent's spend today: every member and every key of the organization, ingest keys
+/// included, since the MCP proxy's budget guard holds the agent's ingest key.
+pub const SPEND: Allowed = TASK_STATUS;
 /// Doing a task (start, complete, fail): every member (the service then requires the
 /// assignee unless the caller is an operator or admin) and full keys.
 pub const WORK: Allowed = Allowed {
@@ -174,6 +177,7 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("POST /api/v1/agents", OPERATE),
     ("GET /api/v1/agents/{id}", READ),
     ("GET /api/v1/agents/{id}/activities", READ),
+    ("GET /api/v1/agents/{id}/spend", SPEND),
     ("GET /api/v1/analytics/costs", READ),
     ("GET /api/v1/analytics/forecast", READ),
     ("GET /api/v1/analytics/performance", READ),
@@ -213,6 +217,11 @@ pub const MATRIX: &[(&str, Allowed)] = &[
     ("GET /api/v1/me/tasks", SELF),
     ("PUT /api/v1/me/location", SELF),
     ("POST /mcp", MCP),
+    ("Query.mcpTools", READ),
+    ("Mutation.acceptMcpToolChange", ADMIN),
+    ("POST /api/v1/mcp/tools", INGEST),
+    ("GET /api/v1/mcp/tools", READ),
+    ("POST /api/v1/mcp/tools/{id}/accept", ADMIN),
 ];
 
 /// The matrix entry for `operation`, with its name as the matrix spells it.

@@ -18,6 +18,7 @@ use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::costs::graphql::CostQuery;
+use crate::mcp::pin_graphql::{McpToolMutation, McpToolQuery};
 use crate::orgs::graphql::{MemberMutation, MemberQuery};
 use crate::redaction::graphql::{RedactionMutation, RedactionQuery};
 use crate::rollups::graphql::MetricsQuery;
@@ -39,6 +40,7 @@ pub struct Query(
     MetricsQuery,
     AlertQuery,
     TaskQuery,
+    McpToolQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -50,6 +52,7 @@ pub struct Mutation(
     RedactionMutation,
     AlertMutation,
     TaskMutation,
+    McpToolMutation,
 );
 
 #[derive(MergedSubscription, Default)]

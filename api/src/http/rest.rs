@@ -82,6 +82,7 @@ pub fn routes() -> Vec<RestRoute> {
         crate::alerts::rest::routes(),
         crate::tasks::rest::routes(),
         crate::mcp::routes(),
+        crate::mcp::pin_rest::routes(),
     ]
     .into_iter()
     .flatten()

@@ -4,7 +4,15 @@
 //! The route sits behind the role matrix like every REST route (`POST /mcp`: operators,
 //! admins and API keys of every scope), so the caller arrives authenticated; each tool then
 //! applies the matrix entry of its GraphQL twin. [`tools`] holds the tools.
+//!
+//! [`pins`] is tool pinning for the MCP proxy (`humanaios-mcp`): the tools it saw, pinned to
+//! their definitions, changes alerted and accepted by admins ([`pin_rest`],
+//! [`pin_graphql`], [`pin_views`]).
 
+pub mod pin_graphql;
+pub mod pin_rest;
+pub mod pin_views;
+pub mod pins;
 pub mod tools;
 
 use axum::extract::{Request, State};

@@ -179,7 +179,11 @@ async fn apply_verdict(
     let actor = Actor::system("classifier");
     let Some(verdict) = verdict else {
         let mut next = task.clone();
-        next.status = super::lifecycle::next(task.status, super::lifecycle::Action::Cancel)?;
+        next.status = super::lifecycle::next(
+            task.task_type,
+            task.status,
+            super::lifecycle::Action::Cancel,
+        )?;
         next.failure_reason = Some("The classifier found no need for a person".to_owned());
         next.completed_at = Some(crate::time::now());
         service::save(state, org, &actor, task, next, "task.classify").await?;

@@ -9,8 +9,11 @@
 //! ```
 //! A task assigned but not started may also fail (the worker cannot do it). COMPLETED,
 //! FAILED, REJECTED and CANCELLED are final.
+//!
+//! An `APPROVAL` task is a decision, not work: approving it completes it
+//! (PENDING ─approve→ COMPLETED); it is never assigned, started or failed.
 
-use entity::TaskStatus;
+use entity::{TaskStatus, TaskType};
 
 use crate::error::ApiError;
 
@@ -73,36 +76,51 @@ pub fn is_open(status: TaskStatus) -> bool {
     )
 }
 
-/// The state `action` moves a task in `from` to, or `ILLEGAL_TRANSITION` naming the current
-/// state.
-pub fn next(from: TaskStatus, action: Action) -> Result<TaskStatus, ApiError> {
-    let to = transition(from, action);
+/// The state `action` moves a task of `kind` in `from` to, or `ILLEGAL_TRANSITION` naming
+/// the current state.
+pub fn next(kind: TaskType, from: TaskStatus, action: Action) -> Result<TaskStatus, ApiError> {
+    let to = transition(kind, from, action);
     to.ok_or_else(|| ApiError::Conflict {
         code: "ILLEGAL_TRANSITION",
         message: format!(
-            "cannot {} a task that is {from}; allowed from: {}",
+            "cannot {} {} task that is {from}; allowed from: {}",
             action.verb(),
-            allowed_from(action)
-                .iter()
-                .map(|s| s.api_name())
-                .collect::<Vec<_>>()
-                .join(", ")
+            if kind == TaskType::Approval {
+                "an approval"
+            } else {
+                "a"
+            },
+            match allowed_from(kind, action) {
+                states if states.is_empty() => "nowhere".to_owned(),
+                states => states
+                    .iter()
+                    .map(|s| s.api_name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
         ),
     })
 }
 
-/// The states `action` applies to.
-pub fn allowed_from(action: Action) -> Vec<TaskStatus> {
+/// The states `action` applies to, for a task of `kind`.
+pub fn allowed_from(kind: TaskType, action: Action) -> Vec<TaskStatus> {
     TaskStatus::ALL
         .iter()
         .copied()
-        .filter(|from| transition(*from, action).is_some())
+        .filter(|from| transition(kind, *from, action).is_some())
         .collect()
 }
 
 /// The table itself: `None` where `action` does not apply to `from`.
-fn transition(from: TaskStatus, action: Action) -> Option<TaskStatus> {
+fn transition(kind: TaskType, from: TaskStatus, action: Action) -> Option<TaskStatus> {
     use TaskStatus as S;
+    if kind == TaskType::Approval {
+        return match (action, from) {
+            (Action::Approve, S::Pending) => Some(S::Completed),
+            (Action::Reject | Action::Cancel, _) => transition(TaskType::Other, from, action),
+            _ => None,
+        };
+    }
     match (action, from) {
         (Action::Approve, S::Pending) => Some(S::Approved),
         (Action::Assign, S::Approved | S::Assigned) => Some(S::Assigned),
@@ -148,7 +166,7 @@ mod tests {
                     .iter()
                     .find(|(f, a, _)| *f == from && *a == action)
                     .map(|(_, _, to)| *to);
-                match (next(from, action), expected) {
+                match (next(TaskType::Other, from, action), expected) {
                     (Ok(to), Some(expected)) => {
                         assert_eq!(to, expected, "{from} + {action:?}");
                         legal += 1;
@@ -175,17 +193,57 @@ mod tests {
         for from in [S::Completed, S::Failed, S::Rejected, S::Cancelled] {
             assert!(!is_open(from));
             for action in Action::ALL {
-                assert!(next(from, action).is_err(), "{from} + {action:?}");
+                assert!(
+                    next(TaskType::Other, from, action).is_err(),
+                    "{from} + {action:?}"
+                );
+                assert!(next(TaskType::Approval, from, action).is_err());
             }
         }
     }
 
     #[test]
     fn an_illegal_transition_lists_where_it_would_have_been_legal() {
-        let err = next(S::Pending, Action::Complete).unwrap_err();
+        let err = next(TaskType::Other, S::Pending, Action::Complete).unwrap_err();
         assert_eq!(
             err.message(),
             "cannot complete a task that is PENDING; allowed from: IN_PROGRESS"
         );
+    }
+
+    #[test]
+    fn approving_an_approval_completes_it_and_nothing_else_applies() {
+        use TaskType::Approval;
+        assert_eq!(
+            next(Approval, S::Pending, Action::Approve).unwrap(),
+            S::Completed
+        );
+        assert_eq!(
+            next(Approval, S::Pending, Action::Reject).unwrap(),
+            S::Rejected
+        );
+        assert_eq!(
+            next(Approval, S::Pending, Action::Cancel).unwrap(),
+            S::Cancelled
+        );
+        for action in [
+            Action::Assign,
+            Action::Start,
+            Action::Complete,
+            Action::Fail,
+        ] {
+            let err = next(Approval, S::Pending, action).unwrap_err();
+            assert_eq!(err.code(), "ILLEGAL_TRANSITION");
+            assert!(
+                err.message().contains("an approval task"),
+                "{}",
+                err.message()
+            );
+            assert!(
+                err.message().ends_with("allowed from: nowhere"),
+                "{}",
+                err.message()
+            );
+        }
     }
 }

@@ -441,7 +441,7 @@ pub async fn act(
 ) -> ApiResult<human_task::Model> {
     let current = get(state, org, id).await?;
     check_version(&current, step.expected_version)?;
-    let status = lifecycle::next(current.status, action)?;
+    let status = lifecycle::next(current.task_type, current.status, action)?;
     let now = crate::time::now();
     let mut next = current.clone();
     next.status = status;
@@ -458,6 +458,11 @@ pub async fn act(
                 Principal::ApiKey { .. } => None,
             };
             next.approved_at = Some(now);
+            if status == TaskStatus::Completed {
+                // An approval: the decision is the result the agent waits for.
+                next.result = Some(json!({ "approved": true }));
+                next.completed_at = Some(now);
+            }
         }
         Action::Assign => {
             let assignee = step

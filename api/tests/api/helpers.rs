@@ -160,6 +160,18 @@ impl TestApp {
         (status, response.json().await.expect("a JSON answer"))
     }
 
+    /// A POST with a bearer credential and a JSON body (none for `null`); returns status and
+    /// JSON body.
+    pub async fn post_json(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let mut request = self.client.post(self.url(path)).bearer_auth(token);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON answer"))
+    }
+
     /// Signs up a new organization with a unique admin.
     pub async fn sign_up(&self) -> Member {
         let email = format!("admin-{}@example.com", Uuid::now_v7().simple());

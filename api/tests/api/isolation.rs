@@ -151,6 +151,10 @@ const CROSS_ORG_CHECKS: &[&str] = &[
     "Subscription.activityFeed",
     "GET /api/v1/agents/{id}",
     "GET /api/v1/agents/{id}/activities",
+    "GET /api/v1/agents/{id}/spend",
+    "Query.mcpTools",
+    "POST /api/v1/mcp/tools/{id}/accept",
+    "Mutation.acceptMcpToolChange",
     "GET /api/v1/runs/{id}",
     "GET /api/v1/agents/{id}/metrics",
     "POST /api/v1/api-keys/{id}/rotate",
@@ -384,12 +388,55 @@ async fn another_orgs_ids_reach_nothing_anywhere(backend: Backend) {
         .await;
     assert_eq!(error_code(&answer), "NOT_FOUND");
 
+    // Tool pinning: Bob's proxy pins a tool; Alice can neither list, accept nor report it.
+    let report = |agent: &str| json!({ "agentId": agent, "server": "memory", "tools": [{ "name": "recall", "description": "v1" }] });
+    let (status, pinned) = app
+        .post_json(&bobs_key_secret, "/api/v1/mcp/tools", report(&bobs_agent))
+        .await;
+    assert_eq!(status, 200, "{pinned}");
+    let bobs_tool = pinned["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .post_json(&alices_key, "/api/v1/mcp/tools", report(&bobs_agent))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
+    let data = app
+        .graphql_ok(
+            Some(&alice.token),
+            "query($agent: ID!) { mcpTools(agentId: $agent) { id } all: mcpTools { id } }",
+            json!({ "agent": bobs_agent }),
+        )
+        .await;
+    assert_eq!(data, json!({ "mcpTools": [], "all": [] }));
+    let answer = app
+        .graphql(
+            Some(&alice.token),
+            "mutation($id: ID!) { acceptMcpToolChange(id: $id) { id } }",
+            json!({ "id": bobs_tool }),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "NOT_FOUND");
+    let (status, body) = app
+        .post_json(
+            &alice.token,
+            &format!("/api/v1/mcp/tools/{bobs_tool}/accept"),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
+
     // REST
     for path in [
         format!("/api/v1/agents/{bobs_agent}"),
         format!("/api/v1/agents/{bobs_agent}/activities"),
         format!("/api/v1/runs/{bobs_run}"),
         format!("/api/v1/agents/{bobs_agent}/metrics"),
+        format!("/api/v1/agents/{bobs_agent}/spend"),
     ] {
         let (status, body) = app.get_json(&alice.token, &path).await;
         assert_eq!(

@@ -18,6 +18,7 @@ mod hardening;
 mod introspection;
 mod isolation;
 mod mcp;
+mod mcp_governance;
 mod members;
 mod metrics;
 mod oauth;

@@ -300,6 +300,9 @@ fn sample(operation: &str, agent: &str) -> Sample {
             format!("/api/v1/agents/{agent}/activities"),
             Value::Null,
         ),
+        "GET /api/v1/agents/{id}/spend" => {
+            Sample::Rest("GET", format!("/api/v1/agents/{agent}/spend"), Value::Null)
+        }
         "POST /v1/traces" => {
             Sample::Rest("POST", "/v1/traces".into(), json!({ "resourceSpans": [] }))
         }
@@ -342,6 +345,22 @@ fn sample(operation: &str, agent: &str) -> Sample {
             json!({ "id": missing }),
         ),
         "Subscription.alertFired" => Sample::Subscription("subscription { alertFired { id } }"),
+        "Query.mcpTools" => gql("{ mcpTools { id changed } }", json!({})),
+        "Mutation.acceptMcpToolChange" => gql(
+            "mutation($id: ID!) { acceptMcpToolChange(id: $id) { id } }",
+            json!({ "id": missing }),
+        ),
+        "POST /api/v1/mcp/tools" => Sample::Rest(
+            "POST",
+            "/api/v1/mcp/tools".into(),
+            json!({ "agentId": agent, "server": "npx server-everything", "tools": [{ "name": "echo", "description": "Echoes" }] }),
+        ),
+        "GET /api/v1/mcp/tools" => Sample::Rest("GET", "/api/v1/mcp/tools".into(), Value::Null),
+        "POST /api/v1/mcp/tools/{id}/accept" => Sample::Rest(
+            "POST",
+            format!("/api/v1/mcp/tools/{missing}/accept"),
+            Value::Null,
+        ),
         "GET /api/v1/alert-rules" => Sample::Rest("GET", "/api/v1/alert-rules".into(), Value::Null),
         "POST /api/v1/alert-rules" => Sample::Rest(
             "POST",

@@ -165,6 +165,9 @@ domain_enum! {
         Pickup = ("PICKUP", "pickup"),
         Inspection = ("INSPECTION", "inspection"),
         Attendance = ("ATTENDANCE", "attendance"),
+        /// Approve or reject something an agent wants to do (a tool call held by the MCP
+        /// proxy's policy): approving it is the whole task, so it completes at once.
+        Approval = ("APPROVAL", "approval"),
         Other = ("OTHER", "other"),
     }
 }
@@ -242,6 +245,10 @@ domain_enum! {
         ErrorPattern = ("ERROR_PATTERN", "error_pattern"),
         /// An agent that has reported before has reported nothing for `windowMinutes`.
         AgentSilent = ("AGENT_SILENT", "agent_silent"),
+        /// A tool behind the MCP proxy changed its definition (description, schema,
+        /// annotations) after it was first seen — a possible "rug pull". Raised by the
+        /// proxy's tool pinning, not by a rule; resolved when an admin accepts the change.
+        ToolChanged = ("TOOL_CHANGED", "tool_changed"),
     }
 }
 
