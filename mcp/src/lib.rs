@@ -4,9 +4,13 @@
 //!
 //! [`gate`] decides, before forwarding, what happens to a client's message; [`stdio`] is the proxy for servers the agent starts as a subprocess; [`observe`] reads
 //! the traffic on the side and turns tool calls into activities; [`recorder`] sends them to
-//! the API in the background, spooling to disk while the API is unreachable.
+//! the API in the background, spooling to disk while the API is unreachable. [`sdk`] is
+//! the same recording for MCP servers written with `rmcp`, by wrapping them in code rather
+//! than proxying them; [`activity`] is the shape of what both record.
 
+pub mod activity;
 pub mod gate;
 pub mod observe;
 pub mod recorder;
+pub mod sdk;
 pub mod stdio;
