@@ -24,8 +24,10 @@
 //!
 //! The wrapper sits at the `Service` level, so every request, notification, capability and
 //! protocol version of the wrapped server passes through untouched; it only notes each
-//! `tools/call` and its answer, and hands the activity to the recorder's queue, which
-//! never blocks: a slow or unreachable API neither slows nor fails a tool.
+//! `tools/call` and its answer (a `TOOL_CALL` activity) and each request answered with a
+//! JSON-RPC error (an `ERROR` activity), as the proxy does, and hands the activity to the
+//! recorder's queue, which never blocks: a slow or unreachable API neither slows nor fails
+//! a tool.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -113,23 +115,24 @@ impl<S> Monitored<S> {
         &self.inner
     }
 
-    /// Records the answer to a `tools/call` of `tool` with `arguments`.
+    /// Records the answer to a request for `method` (for `tools/call`, `tool` is the tool
+    /// and its arguments): every tool call, and a JSON-RPC error answering any request.
     fn record(
         &self,
         started: &Started,
-        tool: &str,
-        arguments: &Value,
+        method: &str,
+        tool: Option<(&str, &Value)>,
         answer: &Result<ServerResult, ErrorData>,
     ) {
-        let activity = match answer {
-            Ok(result) => {
+        let activity = match (answer, tool) {
+            (Ok(result), Some((name, arguments))) => {
                 let result = serde_json::to_value(result).unwrap_or(Value::Null);
-                self.activities.tool_call(started, tool, arguments, &result)
+                self.activities.tool_call(started, name, arguments, &result)
             }
-            Err(error) => {
+            (Ok(_), None) => return,
+            (Err(error), tool) => {
                 let error = serde_json::to_value(error).unwrap_or(Value::Null);
-                self.activities
-                    .error(started, "tools/call", Some((tool, arguments)), &error)
+                self.activities.error(started, method, tool, &error)
             }
         };
         self.recorder.record(activity);
@@ -142,18 +145,23 @@ impl<S: Service<RoleServer>> Service<RoleServer> for Monitored<S> {
         request: ClientRequest,
         context: RequestContext<RoleServer>,
     ) -> Result<ServerResult, ErrorData> {
-        let ClientRequest::CallToolRequest(call) = &request else {
-            return self.inner.handle_request(request, context).await;
+        let method = request.method().to_owned();
+        let tool = match &request {
+            ClientRequest::CallToolRequest(call) => Some((
+                call.params.name.to_string(),
+                call.params
+                    .arguments
+                    .clone()
+                    .map_or_else(|| json!({}), Value::Object),
+            )),
+            _ => None,
         };
-        let tool = call.params.name.to_string();
-        let arguments = call
-            .params
-            .arguments
-            .clone()
-            .map_or_else(|| json!({}), Value::Object);
         let started = Started::now();
         let answer = self.inner.handle_request(request, context).await;
-        self.record(&started, &tool, &arguments, &answer);
+        let tool = tool
+            .as_ref()
+            .map(|(name, arguments)| (name.as_str(), arguments));
+        self.record(&started, &method, tool, &answer);
         answer
     }
 
