@@ -77,9 +77,13 @@ impl Monitor {
         }
     }
 
-    /// Wraps `server`; serve the result as you would have served `server`. Each wrapped
-    /// server is one run: for Streamable HTTP, wrap inside the service factory so that each
-    /// session is its own run.
+    /// Wraps `server`; serve the result as you would have served `server`, over any
+    /// transport rmcp serves a `Service` on. Each wrapped server is one run.
+    ///
+    /// rmcp's Streamable HTTP server (`StreamableHttpService`) takes only a
+    /// `ServerHandler` (it reads tool schemas through `ServerHandler::get_tool`), which the
+    /// wrapper is not: it wraps at the `Service` level so that nothing of the inner server
+    /// is re-implemented, and therefore nothing can be forgotten.
     pub fn wrap<S: Service<RoleServer>>(&self, server: S) -> Monitored<S> {
         Monitored {
             inner: server,
