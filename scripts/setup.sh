@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building HumanAIOS needs, skipping whatever is already there: the wasm32
 # target, trunk, wasm-bindgen-cli (the version Cargo.lock pins) and the npm packages
-# (wasm-opt from binaryen, GraphiQL's scripts, playwright-core). With --with-browser, also
+# (wasm-opt from binaryen, GraphiQL's scripts, playwright-core, and the MCP tests' peers:
+# server-everything, the conformance suite and the Node 22 it runs on). With --with-browser, also
 # what the tests use: Debian's chromium and brotli, and a Python virtualenv with the
 # OpenTelemetry SDK and exporter (api/tests/otlp_requirements.txt) and the MCP SDK
 # (api/tests/mcp_requirements.txt) at $HUMANAIOS_TEST_VENV

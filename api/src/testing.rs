@@ -2,6 +2,9 @@
 //! proxy's tests start a real server too): an SQLite file in its own directory, or a
 //! PostgreSQL database created on the server at `HUMANAIOS_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) and dropped when the value is dropped.
+//! [`conformance`] runs the official MCP conformance suite against an MCP server.
+
+pub mod conformance;
 
 use std::path::PathBuf;
 

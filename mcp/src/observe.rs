@@ -6,11 +6,11 @@
 //! roots) and their answers pass by unrecorded.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::activity::{Activities, Started};
 
 /// Requests remembered while they wait for their response; the oldest are forgotten beyond
 /// this (a server that never answers must not grow the proxy without bound).
@@ -22,15 +22,13 @@ struct Pending {
     method: String,
     /// For `tools/call`: the tool and its arguments.
     tool: Option<(String, Value)>,
-    started: Instant,
-    at: DateTime<Utc>,
+    started: Started,
 }
 
 /// Matches requests with responses and turns them into activities for one agent and run.
 #[derive(Debug)]
 pub struct Observer {
-    agent_id: String,
-    run_id: Uuid,
+    activities: Activities,
     /// Waiting requests by id, each with its arrival number.
     pending: HashMap<String, (u64, Pending)>,
     /// The same requests by arrival, to forget the oldest first.
@@ -43,8 +41,7 @@ impl Observer {
     /// session is one run).
     pub fn new(agent_id: impl Into<String>, run_id: Uuid) -> Self {
         Observer {
-            agent_id: agent_id.into(),
-            run_id,
+            activities: Activities::new(agent_id, run_id),
             pending: HashMap::new(),
             by_age: BTreeMap::new(),
             arrivals: 0,
@@ -73,8 +70,7 @@ impl Observer {
             let request = Pending {
                 method: method.to_owned(),
                 tool,
-                started: Instant::now(),
-                at: Utc::now(),
+                started: Started::now(),
             };
             self.remember(id.to_string(), request);
         }
@@ -113,85 +109,28 @@ impl Observer {
             let Some(request) = self.forget(&id.to_string()) else {
                 continue;
             };
-            let duration_ms =
-                i64::try_from(request.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            let tool = request
+                .tool
+                .as_ref()
+                .map(|(name, arguments)| (name.as_str(), arguments));
             if let Some(error) = message.get("error") {
-                activities.push(self.error_activity(&request, error, duration_ms));
-            } else if let Some((tool, arguments)) = &request.tool {
-                let result = message.get("result").cloned().unwrap_or(Value::Null);
-                activities.push(self.call_activity(
-                    &request,
+                activities.push(self.activities.error(
+                    &request.started,
+                    &request.method,
                     tool,
+                    error,
+                ));
+            } else if let Some((name, arguments)) = tool {
+                let result = message.get("result").unwrap_or(&Value::Null);
+                activities.push(self.activities.tool_call(
+                    &request.started,
+                    name,
                     arguments,
-                    &result,
-                    duration_ms,
+                    result,
                 ));
             }
         }
         activities
-    }
-
-    fn base(&self, request: &Pending, kind: &str, duration_ms: i64) -> Value {
-        json!({
-            "id": Uuid::now_v7().to_string(),
-            "agentId": self.agent_id,
-            "type": kind,
-            "runId": self.run_id.to_string(),
-            "durationMs": duration_ms,
-            "timestamp": request.at.to_rfc3339(),
-            "startedAt": request.at.to_rfc3339(),
-            "endedAt": (request.at + chrono::Duration::milliseconds(duration_ms)).to_rfc3339(),
-        })
-    }
-
-    fn call_activity(
-        &self,
-        request: &Pending,
-        tool: &str,
-        arguments: &Value,
-        result: &Value,
-        duration_ms: i64,
-    ) -> Value {
-        let is_error = result
-            .get("isError")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let mut activity = self.base(request, "TOOL_CALL", duration_ms);
-        activity["name"] = json!(tool);
-        activity["status"] = json!(if is_error { "ERROR" } else { "OK" });
-        activity["payload"] = json!({
-            "tool": tool,
-            "arguments": arguments,
-            "isError": is_error,
-            "resultBytes": result.to_string().len(),
-        });
-        if is_error {
-            activity["errorMessage"] =
-                json!(first_text(result).unwrap_or("the tool reported an error"));
-        }
-        activity
-    }
-
-    fn error_activity(&self, request: &Pending, error: &Value, duration_ms: i64) -> Value {
-        let mut activity = self.base(request, "ERROR", duration_ms);
-        let name = request
-            .tool
-            .as_ref()
-            .map_or(request.method.as_str(), |(tool, _)| tool.as_str());
-        activity["name"] = json!(name);
-        activity["status"] = json!("ERROR");
-        activity["errorMessage"] = json!(
-            error
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("JSON-RPC error")
-        );
-        activity["payload"] = json!({
-            "method": request.method,
-            "code": error.get("code"),
-            "arguments": request.tool.as_ref().map(|(_, a)| a),
-        });
-        activity
     }
 }
 
@@ -203,15 +142,6 @@ fn messages(line: &[u8]) -> Vec<Value> {
         Ok(message @ Value::Object(_)) => vec![message],
         _ => Vec::new(),
     }
-}
-
-/// The first text content of a tool result.
-fn first_text(result: &Value) -> Option<&str> {
-    result
-        .get("content")?
-        .as_array()?
-        .iter()
-        .find_map(|c| c.get("text").and_then(Value::as_str))
 }
 
 #[cfg(test)]

@@ -3,99 +3,19 @@
 //! one, each call lands as an activity in a real HumanAIOS server on SQLite and PostgreSQL,
 //! and calls made while that server is down arrive once it is back.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use humanaios::config::Config;
+use common::api::{activities, agent_with_key, start_api, summary};
 use humanaios::on_both_backends;
-use humanaios::startup::App;
 use humanaios::testing::{Backend, TestDatabase};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-
-const SECRET: &str = "proxy-test-secret-proxy-test-secret-0123";
-
-/// A running API server; dropping it stops the server (the database lives in `database`).
-struct Api {
-    addr: SocketAddr,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn start_api(database: &TestDatabase, bind: SocketAddr) -> Api {
-    humanaios::startup::install_tls_provider();
-    let config = Config {
-        bind,
-        database_url: Some(database.url.clone()),
-        data_dir: database.dir.clone(),
-        db_max_connections: 5,
-        jwt_secret: Some(SECRET.to_owned().into()),
-        ..Config::default()
-    };
-    let app = App::build(config).await.expect("the API builds");
-    let addr = app.local_addr();
-    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
-    Api {
-        addr,
-        _shutdown: shutdown,
-    }
-}
-
-async fn graphql(addr: SocketAddr, token: Option<&str>, query: &str, variables: Value) -> Value {
-    // A fresh connection each time, so a stopped server is not kept alive by a pooled one.
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-    let mut request = client
-        .post(format!("http://{addr}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let answer: Value = request.send().await.unwrap().json().await.unwrap();
-    assert!(answer["errors"].is_null(), "{answer}");
-    answer["data"].clone()
-}
-
-/// Signs up, registers an agent and makes an ingest key: (admin token, agent id, key).
-async fn agent_with_key(addr: SocketAddr) -> (String, String, String) {
-    let email = format!("proxy-{}@example.com", uuid::Uuid::now_v7().simple());
-    let data = graphql(
-        addr,
-        None,
-        "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }",
-        json!({ "i": { "email": email, "password": "a long enough password", "organizationName": "Proxy" } }),
-    )
-    .await;
-    let token = data["signUp"]["accessToken"].as_str().unwrap().to_owned();
-    let agent = graphql(
-        addr,
-        Some(&token),
-        "mutation { createAgent(input: { name: \"mcp-agent\", type: MCP }) { id } }",
-        json!({}),
-    )
-    .await["createAgent"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let key = graphql(
-        addr,
-        Some(&token),
-        "mutation { createApiKey(input: { name: \"proxy\", scope: INGEST }) { secret } }",
-        json!({}),
-    )
-    .await["createApiKey"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (token, agent, key)
-}
 
 /// The command that runs server-everything over stdio.
 fn server_everything() -> Vec<String> {
@@ -229,26 +149,6 @@ fn proxy(api: SocketAddr, key: &str, agent: &str, spool: &std::path::Path) -> Se
     Session::start(env!("CARGO_BIN_EXE_humanaios-mcp"), &args)
 }
 
-/// The agent's activities, oldest first, once `n` have arrived.
-async fn activities(api: SocketAddr, token: &str, agent: &str, n: usize) -> Vec<Value> {
-    for _ in 0..200 {
-        let data = graphql(
-            api,
-            Some(token),
-            "query($a: ID!) { activities(agentId: $a, first: 100) { nodes { type name status payload errorMessage runId durationMs } } }",
-            json!({ "a": agent }),
-        )
-        .await;
-        let mut nodes = data["activities"]["nodes"].as_array().unwrap().clone();
-        if nodes.len() >= n {
-            nodes.reverse();
-            return nodes;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("fewer than {n} activities arrived");
-}
-
 async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
@@ -275,18 +175,8 @@ async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
     );
 
     let recorded = activities(api.addr, &token, &agent, 3).await;
-    let summary: Vec<(&str, &str, &str)> = recorded
-        .iter()
-        .map(|a| {
-            (
-                a["type"].as_str().unwrap(),
-                a["name"].as_str().unwrap(),
-                a["status"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        summary,
+        summary(&recorded),
         [
             ("TOOL_CALL", "echo", "OK"),
             ("TOOL_CALL", "get-sum", "OK"),

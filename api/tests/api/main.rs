@@ -12,6 +12,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod cli;
+mod conformance;
 mod demo;
 mod durability;
 mod hardening;

@@ -166,6 +166,7 @@ async fn an_agent_asks_for_a_person_and_gets_the_answer_as_the_tool_result(backe
             "PICKUP",
             "INSPECTION",
             "ATTENDANCE",
+            "APPROVAL",
             "OTHER",
             null
         ])
@@ -194,7 +195,8 @@ async fn an_agent_asks_for_a_person_and_gets_the_answer_as_the_tool_result(backe
     assert_eq!(all["items"].as_array().unwrap().len(), 1, "{all}");
 }
 
-async fn ingest_key(app: &TestApp, admin: &str) -> String {
+/// Makes an API key of the ingest scope, as an agent would be given.
+pub async fn ingest_key(app: &TestApp, admin: &str) -> String {
     app.graphql_ok(
         Some(admin),
         "mutation { createApiKey(input: { name: \"agent\", scope: INGEST }) { secret } }",

@@ -1,0 +1,3 @@
+//! Helpers the mcp crate's integration tests share.
+
+pub mod api;
