@@ -9,8 +9,10 @@
 //! them to the API in the background, spooling to disk while the API is unreachable.
 //! [`sdk`] is the same recording for MCP servers written with `rmcp`, by wrapping them in
 //! code rather than proxying them; [`activity`] is the shape of what both record.
+//! [`bench`] measures the latency the proxy adds.
 
 pub mod activity;
+pub mod bench;
 pub mod gate;
 pub mod govern;
 pub mod observe;

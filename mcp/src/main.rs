@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use humanaios_mcp::bench::{self, BenchArgs};
 use humanaios_mcp::gate::Gate;
 use humanaios_mcp::govern::{Governor, GovernorConfig, api::Api};
 use humanaios_mcp::{observe::Observer, recorder, stdio};
@@ -43,6 +44,9 @@ enum Command {
         #[arg(last = true, required = true)]
         server: Vec<String>,
     },
+    /// Measures the latency the proxy adds to `tools/call echo` against server-everything,
+    /// over stdio and Streamable HTTP, with recording on: `humanaios-mcp bench`.
+    Bench(BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,20 +59,23 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let Command::Proxy {
-        api_url,
-        api_key,
-        agent_id,
-        spool,
-        policy,
-        server,
-    } = Cli::parse().command;
-    let spool = spool
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("humanaios-mcp-{agent_id}.spool")));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let (api_url, api_key, agent_id, spool, policy, server) = match Cli::parse().command {
+        Command::Bench(args) => return runtime.block_on(bench::run(args)),
+        Command::Proxy {
+            api_url,
+            api_key,
+            agent_id,
+            spool,
+            policy,
+            server,
+        } => (api_url, api_key, agent_id, spool, policy, server),
+    };
+    let spool = spool
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("humanaios-mcp-{agent_id}.spool")));
     let code = runtime.block_on(async {
         let governor = Governor::start(GovernorConfig {
             policy,
