@@ -1,8 +1,11 @@
 //! The `humanaios-mcp` command.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand};
+use humanaios_mcp::gate::Gate;
+use humanaios_mcp::http::{self, HttpConfig};
 use humanaios_mcp::{observe::Observer, recorder, stdio};
 
 #[derive(Parser)]
@@ -15,7 +18,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs an MCP server behind the proxy on stdin/stdout:
-    /// `humanaios-mcp proxy --agent-id ID -- npx -y @modelcontextprotocol/server-everything`.
+    /// `humanaios-mcp proxy --agent-id ID -- npx -y @modelcontextprotocol/server-everything`,
+    /// or stands in front of a Streamable HTTP server:
+    /// `humanaios-mcp proxy --agent-id ID --listen 127.0.0.1:3000 --upstream http://127.0.0.1:3001/mcp`.
+    #[command(group(ArgGroup::new("transport").required(true).args(["listen", "server"])))]
     Proxy {
         /// The HumanAIOS API the calls are recorded with.
         #[arg(
@@ -33,8 +39,24 @@ enum Command {
         /// Where calls wait while the API is unreachable.
         #[arg(long, env = "HUMANAIOS_MCP_SPOOL")]
         spool: Option<PathBuf>,
-        /// The server command and its arguments.
-        #[arg(last = true, required = true)]
+        /// Serve Streamable HTTP on this address (the MCP endpoint is `/mcp`), forwarding
+        /// to `--upstream`.
+        #[arg(long, requires = "upstream")]
+        listen: Option<SocketAddr>,
+        /// The upstream server's MCP endpoint, e.g. `http://127.0.0.1:3001/mcp`.
+        #[arg(long, requires = "listen")]
+        upstream: Option<String>,
+        /// Sent as `Authorization` to the upstream instead of the client's own (without it
+        /// the client's is passed through), e.g. `Bearer TOKEN`.
+        #[arg(
+            long,
+            env = "HUMANAIOS_MCP_UPSTREAM_AUTHORIZATION",
+            hide_env_values = true,
+            requires = "upstream"
+        )]
+        upstream_authorization: Option<String>,
+        /// The stdio server's command and its arguments.
+        #[arg(last = true)]
         server: Vec<String>,
     },
 }
@@ -54,6 +76,9 @@ fn main() -> anyhow::Result<()> {
         api_key,
         agent_id,
         spool,
+        listen,
+        upstream,
+        upstream_authorization,
         server,
     } = Cli::parse().command;
     let spool = spool
@@ -68,8 +93,24 @@ fn main() -> anyhow::Result<()> {
             api_key,
             spool,
         });
-        let observer = Observer::new(agent_id, uuid::Uuid::now_v7());
-        let code = stdio::run(&server, observer, recorder).await;
+        let code = match (listen, upstream) {
+            (Some(listen), Some(upstream)) => {
+                let config = HttpConfig {
+                    upstream,
+                    upstream_authorization,
+                    agent_id,
+                };
+                let served = match http::router(config, Gate::open(), recorder) {
+                    Ok(router) => http::run(listen, router).await,
+                    Err(err) => Err(err),
+                };
+                served.map(|()| 0)
+            }
+            _ => {
+                let observer = Observer::new(agent_id, uuid::Uuid::now_v7());
+                stdio::run(&server, observer, recorder).await
+            }
+        };
         // The recorder ends once its last handle is gone; wait for its final send.
         let _ = sender.await;
         code
