@@ -3,111 +3,18 @@
 //! one, each call lands as an activity in a real HumanAIOS server on SQLite and PostgreSQL,
 //! and calls made while that server is down arrive once it is back.
 
+mod common;
+
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use humanaios::config::Config;
+use common::{Recording, activities, agent_with_key, server_everything, start_api, stdio_proxy};
 use humanaios::on_both_backends;
-use humanaios::startup::App;
 use humanaios::testing::{Backend, TestDatabase};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-
-const SECRET: &str = "proxy-test-secret-proxy-test-secret-0123";
-
-/// A running API server; dropping it stops the server (the database lives in `database`).
-struct Api {
-    addr: SocketAddr,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn start_api(database: &TestDatabase, bind: SocketAddr) -> Api {
-    humanaios::startup::install_tls_provider();
-    let config = Config {
-        bind,
-        database_url: Some(database.url.clone()),
-        data_dir: database.dir.clone(),
-        db_max_connections: 5,
-        jwt_secret: Some(SECRET.to_owned().into()),
-        ..Config::default()
-    };
-    let app = App::build(config).await.expect("the API builds");
-    let addr = app.local_addr();
-    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
-    Api {
-        addr,
-        _shutdown: shutdown,
-    }
-}
-
-async fn graphql(addr: SocketAddr, token: Option<&str>, query: &str, variables: Value) -> Value {
-    // A fresh connection each time, so a stopped server is not kept alive by a pooled one.
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-    let mut request = client
-        .post(format!("http://{addr}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let answer: Value = request.send().await.unwrap().json().await.unwrap();
-    assert!(answer["errors"].is_null(), "{answer}");
-    answer["data"].clone()
-}
-
-/// Signs up, registers an agent and makes an ingest key: (admin token, agent id, key).
-async fn agent_with_key(addr: SocketAddr) -> (String, String, String) {
-    let email = format!("proxy-{}@example.com", uuid::Uuid::now_v7().simple());
-    let data = graphql(
-        addr,
-        None,
-        "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }",
-        json!({ "i": { "email": email, "password": "a long enough password", "organizationName": "Proxy" } }),
-    )
-    .await;
-    let token = data["signUp"]["accessToken"].as_str().unwrap().to_owned();
-    let agent = graphql(
-        addr,
-        Some(&token),
-        "mutation { createAgent(input: { name: \"mcp-agent\", type: MCP }) { id } }",
-        json!({}),
-    )
-    .await["createAgent"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let key = graphql(
-        addr,
-        Some(&token),
-        "mutation { createApiKey(input: { name: \"proxy\", scope: INGEST }) { secret } }",
-        json!({}),
-    )
-    .await["createApiKey"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (token, agent, key)
-}
-
-/// The command that runs server-everything over stdio.
-fn server_everything() -> Vec<String> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-    assert!(
-        script.exists(),
-        "{} is missing: run scripts/setup.sh (npm ci)",
-        script.display()
-    );
-    vec!["node".into(), script.display().to_string(), "stdio".into()]
-}
 
 /// One MCP client session over a child's stdin/stdout.
 struct Session {
@@ -212,47 +119,16 @@ impl Session {
     }
 }
 
-fn proxy(api: SocketAddr, key: &str, agent: &str, spool: &std::path::Path) -> Session {
-    let mut args: Vec<String> = vec![
-        "proxy".into(),
-        "--api-url".into(),
-        format!("http://{api}"),
-        "--api-key".into(),
-        key.into(),
-        "--agent-id".into(),
-        agent.into(),
-        "--spool".into(),
-        spool.display().to_string(),
-        "--".into(),
-    ];
-    args.extend(server_everything());
-    Session::start(env!("CARGO_BIN_EXE_humanaios-mcp"), &args)
-}
-
-/// The agent's activities, oldest first, once `n` have arrived.
-async fn activities(api: SocketAddr, token: &str, agent: &str, n: usize) -> Vec<Value> {
-    for _ in 0..200 {
-        let data = graphql(
-            api,
-            Some(token),
-            "query($a: ID!) { activities(agentId: $a, first: 100) { nodes { type name status payload errorMessage runId durationMs } } }",
-            json!({ "a": agent }),
-        )
-        .await;
-        let mut nodes = data["activities"]["nodes"].as_array().unwrap().clone();
-        if nodes.len() >= n {
-            nodes.reverse();
-            return nodes;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("fewer than {n} activities arrived");
+fn proxy(api: SocketAddr, recording: &Recording, spool: &std::path::Path) -> Session {
+    let command = stdio_proxy(api, recording, spool, &server_everything());
+    Session::start(&command[0], &command[1..])
 }
 
 async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let (token, agent, key) = agent_with_key(api.addr).await;
+    let recording = agent_with_key(api.addr).await;
+    let Recording { token, agent, .. } = &recording;
 
     let command = server_everything();
     let mut direct = Session::start(&command[0], &command[1..]);
@@ -260,7 +136,7 @@ async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
     direct.finish().await;
 
     let spool = database.dir.join("proxy.spool");
-    let mut proxied = proxy(api.addr, &key, &agent, &spool);
+    let mut proxied = proxy(api.addr, &recording, &spool);
     let got = proxied.conversation().await;
     // Ids are the client's own and the same in both sessions, so the answers match whole.
     assert_eq!(got, expected);
@@ -274,7 +150,7 @@ async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
         "the proxy exits as the server does"
     );
 
-    let recorded = activities(api.addr, &token, &agent, 3).await;
+    let recorded = activities(api.addr, token, agent, 3).await;
     let summary: Vec<(&str, &str, &str)> = recorded
         .iter()
         .map(|a| {
@@ -319,7 +195,8 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
     let addr = api.addr;
-    let (token, agent, key) = agent_with_key(addr).await;
+    let recording = agent_with_key(addr).await;
+    let Recording { token, agent, .. } = &recording;
     drop(api);
     // Wait until the port refuses connections.
     for _ in 0..100 {
@@ -330,7 +207,7 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
     }
 
     let spool = database.dir.join("proxy.spool");
-    let mut proxied = proxy(addr, &key, &agent, &spool);
+    let mut proxied = proxy(addr, &recording, &spool);
     let answers = proxied.conversation().await;
     assert_eq!(
         answers[2]["result"]["content"][0]["text"], "Echo: hello through the proxy",
@@ -346,7 +223,7 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
 
     // The API comes back on the same address; the spooled calls arrive, once each.
     let _api = start_api(&database, addr).await;
-    let recorded = activities(addr, &token, &agent, 3).await;
+    let recorded = activities(addr, token, agent, 3).await;
     let names: Vec<&str> = recorded
         .iter()
         .map(|a| a["name"].as_str().unwrap())
@@ -355,7 +232,7 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
     assert_eq!(proxied.finish().await, Some(0));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        activities(addr, &token, &agent, 3).await.len(),
+        activities(addr, token, agent, 3).await.len(),
         3,
         "nothing twice"
     );

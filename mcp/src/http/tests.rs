@@ -53,34 +53,44 @@ enum Answers {
     EventStream,
 }
 
-/// An upstream answering each request with `{"method": …}` and the tools `shown` and
-/// `hidden`, counting the requests it got.
+/// An upstream answering each request with `{"method": …, "authorization": …}` (the
+/// header it got) and the tools `shown` and `hidden`, counting the requests it got.
 async fn upstream(answers: Answers) -> (String, Arc<AtomicUsize>) {
     let count = Arc::new(AtomicUsize::new(0));
     let counted = count.clone();
     let app = Router::new().route(
         "/mcp",
-        post(move |body: axum::Json<Value>| async move {
-            counted.fetch_add(1, Ordering::SeqCst);
-            let answer = json!({
-                "jsonrpc": "2.0",
-                "id": body["id"],
-                "result": { "method": body["method"], "tools": [{ "name": "shown" }, { "name": "hidden" }] },
-            });
-            let mut response = match answers {
-                Answers::Json => axum::Json(answer).into_response(),
-                Answers::EventStream => {
-                    format!("id: 1\ndata:\n\nevent: message\ndata: {answer}\n\n").into_response()
+        post(
+            move |headers: HeaderMap, body: axum::Json<Value>| async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let authorization = headers
+                    .get("authorization")
+                    .and_then(|value| value.to_str().ok());
+                let answer = json!({
+                    "jsonrpc": "2.0",
+                    "id": body["id"],
+                    "result": {
+                        "method": body["method"],
+                        "authorization": authorization,
+                        "tools": [{ "name": "shown" }, { "name": "hidden" }],
+                    },
+                });
+                let mut response = match answers {
+                    Answers::Json => axum::Json(answer).into_response(),
+                    Answers::EventStream => {
+                        format!("id: 1\ndata:\n\nevent: message\ndata: {answer}\n\n")
+                            .into_response()
+                    }
+                };
+                if let Answers::EventStream = answers {
+                    response.headers_mut().insert(
+                        axum::http::header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/event-stream"),
+                    );
                 }
-            };
-            if let Answers::EventStream = answers {
-                response.headers_mut().insert(
-                    axum::http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/event-stream"),
-                );
-            }
-            response
-        }),
+                response
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
@@ -91,10 +101,19 @@ async fn upstream(answers: Answers) -> (String, Arc<AtomicUsize>) {
 /// Starts the proxy in front of `upstream` with `gate`; returns its MCP URL and the
 /// recorder's spool directory.
 async fn proxy(upstream: String, gate: Scripted) -> (String, tempfile::TempDir) {
+    proxy_authorizing(upstream, gate, None).await
+}
+
+/// [`proxy`] with `--upstream-authorization`.
+async fn proxy_authorizing(
+    upstream: String,
+    gate: Scripted,
+    authorization: Option<&str>,
+) -> (String, tempfile::TempDir) {
     let spool = tempfile::tempdir().unwrap();
     let config = HttpConfig {
         upstream,
-        upstream_authorization: None,
+        upstream_authorization: authorization.map(str::to_owned),
         agent_id: "agent".into(),
     };
     let router = routes(config, gate, recorder(&spool)).unwrap();
@@ -258,6 +277,28 @@ async fn an_unreachable_upstream_is_a_502_naming_it() {
     assert_eq!(error["id"], 7);
     let message = error["error"]["message"].as_str().unwrap();
     assert!(message.contains(&upstream), "{message}");
+}
+
+#[tokio::test]
+async fn the_clients_authorization_passes_unless_the_proxy_is_told_another() {
+    for (configured, expected) in [
+        (None, "Bearer client"),
+        (Some("Bearer proxy"), "Bearer proxy"),
+    ] {
+        let (upstream, _) = upstream(Answers::Json).await;
+        let (url, _spool) = proxy_authorizing(upstream, Scripted::default(), configured).await;
+        let answer: Value = reqwest::Client::new()
+            .post(&url)
+            .header("authorization", "Bearer client")
+            .json(&request("tools/call"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["result"]["authorization"], expected);
+    }
 }
 
 #[test]
