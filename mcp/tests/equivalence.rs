@@ -3,14 +3,16 @@
 //! same either way — including progress notifications and the server's sampling,
 //! elicitation and roots requests, which the client answers through the proxy — and each
 //! call through the proxy is an activity in a real HumanAIOS API, on SQLite and PostgreSQL.
-//! server-everything runs over stdio and over Streamable HTTP; server-filesystem and
+//! server-everything runs over stdio and over Streamable HTTP (2025-11-25), a server of the
+//! Python SDK over Streamable HTTP with the sessionless 2026-07-28; server-filesystem and
 //! server-memory over stdio.
 
 mod common;
 
 use common::{
     Recording, Seen, activities, agent_with_key, assert_same, conversation, http_proxy, npm_server,
-    server_everything, server_everything_http, start_api, stdio_proxy, stdio_target, step, summary,
+    sdk_server_http, server_everything, server_everything_http, start_api, stdio_proxy,
+    stdio_target, step, summary,
 };
 use humanaios::on_both_backends;
 use humanaios::testing::{Backend, TestDatabase};
@@ -24,11 +26,20 @@ async fn recording_api(backend: Backend) -> (TestDatabase, common::Api, Recordin
     (database, api, recording)
 }
 
-/// The activities the proxied conversation must have left, as `(type, name, status)`.
-fn expected(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    rows.iter()
+/// Asserts that the proxied conversation left these activities, as `(type, name, status)`,
+/// oldest first; returns them.
+async fn assert_recorded(
+    api: &common::Api,
+    recording: &Recording,
+    rows: &[(&str, &str, &str)],
+) -> Vec<Value> {
+    let recorded = activities(api.addr, &recording.token, &recording.agent, rows.len()).await;
+    let expected: Vec<(String, String, String)> = rows
+        .iter()
         .map(|(kind, name, status)| ((*kind).into(), (*name).into(), (*status).into()))
-        .collect()
+        .collect();
+    assert_eq!(summary(&recorded), expected);
+    recorded
 }
 
 /// What server-everything's conversation must show on either transport.
@@ -71,22 +82,20 @@ fn assert_everything(seen: &Seen) {
 }
 
 /// The activities of server-everything's conversation, oldest first.
-fn everything_activities() -> Vec<(String, String, String)> {
-    expected(&[
-        ("TOOL_CALL", "echo", "OK"),
-        ("TOOL_CALL", "get-sum", "OK"),
-        ("TOOL_CALL", "get-structured-content", "OK"),
-        ("TOOL_CALL", "get-tiny-image", "OK"),
-        ("TOOL_CALL", "get-annotated-message", "OK"),
-        ("TOOL_CALL", "get-resource-reference", "OK"),
-        ("TOOL_CALL", "trigger-long-running-operation", "OK"),
-        ("TOOL_CALL", "trigger-sampling-request", "OK"),
-        ("TOOL_CALL", "trigger-elicitation-request", "OK"),
-        ("TOOL_CALL", "get-roots-list", "OK"),
-        ("TOOL_CALL", "no-such-tool", "ERROR"),
-        ("ERROR", "resources/read", "ERROR"),
-    ])
-}
+const EVERYTHING_ACTIVITIES: [(&str, &str, &str); 12] = [
+    ("TOOL_CALL", "echo", "OK"),
+    ("TOOL_CALL", "get-sum", "OK"),
+    ("TOOL_CALL", "get-structured-content", "OK"),
+    ("TOOL_CALL", "get-tiny-image", "OK"),
+    ("TOOL_CALL", "get-annotated-message", "OK"),
+    ("TOOL_CALL", "get-resource-reference", "OK"),
+    ("TOOL_CALL", "trigger-long-running-operation", "OK"),
+    ("TOOL_CALL", "trigger-sampling-request", "OK"),
+    ("TOOL_CALL", "trigger-elicitation-request", "OK"),
+    ("TOOL_CALL", "get-roots-list", "OK"),
+    ("TOOL_CALL", "no-such-tool", "ERROR"),
+    ("ERROR", "resources/read", "ERROR"),
+];
 
 async fn server_everything_over_stdio_answers_the_same_through_the_proxy(backend: Backend) {
     let (database, api, recording) = recording_api(backend).await;
@@ -99,9 +108,7 @@ async fn server_everything_over_stdio_answers_the_same_through_the_proxy(backend
     )
     .await;
     assert_everything(&seen);
-    let expected = everything_activities();
-    let recorded = activities(api.addr, &recording.token, &recording.agent, expected.len()).await;
-    assert_eq!(summary(&recorded), expected);
+    assert_recorded(&api, &recording, &EVERYTHING_ACTIVITIES).await;
 }
 
 async fn server_everything_over_http_answers_the_same_through_the_proxy(backend: Backend) {
@@ -116,9 +123,7 @@ async fn server_everything_over_http_answers_the_same_through_the_proxy(backend:
     )
     .await;
     assert_everything(&seen);
-    let expected = everything_activities();
-    let recorded = activities(api.addr, &recording.token, &recording.agent, expected.len()).await;
-    assert_eq!(summary(&recorded), expected);
+    let recorded = assert_recorded(&api, &recording, &EVERYTHING_ACTIVITIES).await;
     assert_eq!(
         recorded[0]["payload"]["arguments"],
         json!({ "message": "hello through the proxy" })
@@ -127,6 +132,38 @@ async fn server_everything_over_http_answers_the_same_through_the_proxy(backend:
     assert!(
         recorded.iter().all(|a| a["runId"] == *run),
         "one MCP session, one run"
+    );
+}
+
+async fn the_sessionless_version_answers_the_same_through_the_http_proxy(backend: Backend) {
+    let (database, api, recording) = recording_api(backend).await;
+    let server = sdk_server_http().await;
+    let spool = database.dir.join("proxy.spool");
+    let proxy = http_proxy(api.addr, &recording, &spool, &server.url).await;
+    let version = "2026-07-28";
+    let seen = conversation(
+        "sdk",
+        json!({ "url": server.url, "mode": version }),
+        json!({ "url": proxy.url, "mode": version }),
+    )
+    .await;
+    assert_same(&seen);
+    assert_eq!(step(&seen.proxied, "protocol version")["result"], version);
+    assert_eq!(
+        seen.proxied["progress"].as_array().unwrap().len(),
+        3,
+        "each progress notification came through"
+    );
+    let rows = [
+        ("TOOL_CALL", "echo", "OK"),
+        ("TOOL_CALL", "add", "OK"),
+        ("TOOL_CALL", "count", "OK"),
+        ("TOOL_CALL", "fail", "ERROR"),
+    ];
+    let recorded = assert_recorded(&api, &recording, &rows).await;
+    assert_eq!(
+        recorded[3]["errorMessage"],
+        "Error executing tool fail: on purpose"
     );
 }
 
@@ -192,7 +229,7 @@ async fn server_memory_answers_the_same_through_the_proxy(backend: Backend) {
     assert_same(&seen);
     let graph = step(&seen.proxied, "call read_graph").to_string();
     assert!(graph.contains("Analytical Engine"), "{graph}");
-    let expected = expected(&[
+    let rows = [
         ("TOOL_CALL", "create_entities", "OK"),
         ("TOOL_CALL", "create_relations", "OK"),
         ("TOOL_CALL", "add_observations", "OK"),
@@ -201,14 +238,14 @@ async fn server_memory_answers_the_same_through_the_proxy(backend: Backend) {
         ("TOOL_CALL", "delete_observations", "OK"),
         ("TOOL_CALL", "read_graph", "OK"),
         ("TOOL_CALL", "add_observations", "ERROR"),
-    ]);
-    let recorded = activities(api.addr, &recording.token, &recording.agent, expected.len()).await;
-    assert_eq!(summary(&recorded), expected);
+    ];
+    assert_recorded(&api, &recording, &rows).await;
 }
 
 on_both_backends!(
     server_everything_over_stdio_answers_the_same_through_the_proxy,
     server_everything_over_http_answers_the_same_through_the_proxy,
+    the_sessionless_version_answers_the_same_through_the_http_proxy,
     server_filesystem_answers_the_same_through_the_proxy,
     server_memory_answers_the_same_through_the_proxy,
 );

@@ -4,9 +4,10 @@ client saw each time.
 
 Usage: mcp_conversation.py SPEC_JSON
 
-SPEC_JSON: {"scenario": "everything" | "filesystem" | "memory",
+SPEC_JSON: {"scenario": "everything" | "filesystem" | "memory" | "sdk",
             "direct": TARGET, "proxied": TARGET}
-TARGET:    {"url": "http://…/mcp"} (Streamable HTTP) or
+TARGET:    {"url": "http://…/mcp"} (Streamable HTTP; with "mode": "2026-07-28" the SDK's
+           `Client` speaks that sessionless version instead of the initialize handshake) or
            {"command": "node", "args": [...], "env": {...}} (stdio),
            either with an optional "dir": a path replaced by "<dir>" in what was seen (the
            filesystem server names the directory it serves, which differs per target).
@@ -24,7 +25,7 @@ import sys
 
 import httpx2
 import mcp_types as types
-from mcp import ClientSession
+from mcp import Client, ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
@@ -146,7 +147,16 @@ async def memory(c):
     await c.tool("add_observations", {"observations": [{"entityName": "Nobody", "contents": ["x"]}]})
 
 
-SCENARIOS = {"everything": everything, "filesystem": filesystem, "memory": memory}
+async def sdk(c):
+    s = c.session
+    await c.step("list tools", s.list_tools())
+    await c.tool("echo", {"message": "hello through the proxy"})
+    await c.tool("add", {"a": 2, "b": 40})
+    await c.tool("count", {"steps": 3}, progress_callback=c.on_progress)
+    await c.tool("fail", {"reason": "on purpose"})
+
+
+SCENARIOS = {"everything": everything, "filesystem": filesystem, "memory": memory, "sdk": sdk}
 
 
 def with_dir(value, directory):
@@ -181,7 +191,25 @@ class Transport:
             await self.http.aclose()
 
 
+async def converse_modern(scenario, target):
+    """The conversation over a sessionless version: the SDK's `Client` adopts it directly."""
+    callbacks = Callbacks(None)
+    async with Client(
+        target["url"],
+        mode=target["mode"],
+        sampling_callback=callbacks.sampling,
+        elicitation_callback=callbacks.elicitation,
+        list_roots_callback=callbacks.roots,
+    ) as client:
+        conversation = Conversation(client)
+        conversation.steps.append({"step": "protocol version", "result": client.protocol_version})
+        await SCENARIOS[scenario](conversation)
+    return {"steps": conversation.steps, "progress": conversation.progress, "requests": callbacks.seen}
+
+
 async def converse(scenario, target):
+    if "mode" in target:
+        return await converse_modern(scenario, target)
     directory = target.get("dir")
     callbacks = Callbacks(directory)
     async with Transport(target) as (read, write):

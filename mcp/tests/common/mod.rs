@@ -233,24 +233,49 @@ fn spawn(command: &[String], env: &[(&str, String)]) -> Child {
         .unwrap()
 }
 
-/// server-everything in its Streamable HTTP mode on a free port.
-pub async fn server_everything_http() -> Served {
-    // It takes its port from $PORT and says it is listening on stderr; port 0 would not
-    // tell which port it got, so a free one is picked first.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A port nothing listens on now. The HTTP servers take their port from their arguments or
+/// environment and port 0 would not tell which one they got, so a free one is picked first.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let mut child = spawn(
-        &npm_server("server-everything", &["streamableHttp"]),
-        &[("PORT", port.to_string())],
-    );
-    line_with(&mut child, "listening on port").await;
+        .port()
+}
+
+/// Starts `command` and waits until it says `marker` on stderr.
+async fn serve(command: &[String], env: &[(&str, String)], marker: &str, port: u16) -> Served {
+    let mut child = spawn(command, env);
+    line_with(&mut child, marker).await;
     Served {
         url: format!("http://127.0.0.1:{port}/mcp"),
         _child: child,
     }
+}
+
+/// server-everything in its Streamable HTTP mode (protocol versions up to 2025-11-25).
+pub async fn server_everything_http() -> Served {
+    let port = free_port();
+    let command = npm_server("server-everything", &["streamableHttp"]);
+    serve(
+        &command,
+        &[("PORT", port.to_string())],
+        "listening on port",
+        port,
+    )
+    .await
+}
+
+/// sdk_server.py, a server of the official Python SDK over Streamable HTTP: the peer that
+/// speaks the sessionless 2026-07-28.
+pub async fn sdk_server_http() -> Served {
+    let port = free_port();
+    let command = [
+        humanaios::testing::python().display().to_string(),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk_server.py").to_owned(),
+        port.to_string(),
+    ];
+    serve(&command, &[], "Uvicorn running on", port).await
 }
 
 /// The HTTP proxy in front of `upstream`, on a port of its choosing.
