@@ -2,11 +2,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgGroup, Parser, Subcommand};
 use humanaios_mcp::gate::Gate;
 use humanaios_mcp::http::{self, HttpConfig};
 use humanaios_mcp::{observe::Observer, recorder, stdio};
+
+/// How long the HTTP proxy waits, once stopped, for the recorder's last send.
+const FINAL_SEND: Duration = Duration::from_secs(12);
 
 #[derive(Parser)]
 #[command(name = "humanaios-mcp", version, about = "HumanAIOS MCP proxy")]
@@ -93,27 +97,28 @@ fn main() -> anyhow::Result<()> {
             api_key,
             spool,
         });
-        let code = match (listen, upstream) {
+        match (listen, upstream) {
             (Some(listen), Some(upstream)) => {
                 let config = HttpConfig {
                     upstream,
                     upstream_authorization,
                     agent_id,
                 };
-                let served = match http::router(config, Gate::open(), recorder) {
-                    Ok(router) => http::run(listen, router).await,
-                    Err(err) => Err(err),
-                };
+                let served = http::run(listen, config, Gate::open(), recorder).await;
+                // The recorder ends once its last handle is gone; a request the proxy gave
+                // up waiting for may still hold one, so the final send is waited for only
+                // as long as one send may take.
+                let _ = tokio::time::timeout(FINAL_SEND, sender).await;
                 served.map(|()| 0)
             }
             _ => {
                 let observer = Observer::new(agent_id, uuid::Uuid::now_v7());
-                stdio::run(&server, observer, recorder).await
+                let code = stdio::run(&server, observer, recorder).await;
+                // The recorder ends once its last handle is gone; wait for its final send.
+                let _ = sender.await;
+                code
             }
-        };
-        // The recorder ends once its last handle is gone; wait for its final send.
-        let _ = sender.await;
-        code
+        }
     })?;
     std::process::exit(code)
 }

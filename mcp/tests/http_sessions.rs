@@ -2,14 +2,15 @@
 //! it: the session id the server hands out reaches the client, a GET with it opens the
 //! server's SSE stream, the server's notifications arrive on it as they are sent, and a
 //! DELETE ends the session on the server. Raw HTTP with protocol version 2025-06-18 (the
-//! Python SDK in equivalence.rs speaks 2025-11-25). Nothing is recorded here, so the proxy
-//! points at an API that is not there.
+//! Python SDK in equivalence.rs speaks 2025-11-25). And the proxy stops on SIGTERM though
+//! a client keeps such a stream open. Nothing is recorded here, so the proxy points at an
+//! API that is not there.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{Recording, http_proxy, server_everything_http};
+use common::{Recording, Served, http_proxy, server_everything_http};
 use futures_util::StreamExt as _;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -58,8 +59,14 @@ async fn first_message(
     found.await.expect("a message in time")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_session_is_opened_streamed_and_ended_through_the_proxy() {
+/// server-everything over HTTP, the proxy in front of it, and the spool the proxy would use.
+struct Setup {
+    _server: Served,
+    proxy: Served,
+    _spool: tempfile::TempDir,
+}
+
+async fn setup() -> Setup {
     rustls::crypto::ring::default_provider()
         .install_default()
         .ok();
@@ -70,16 +77,19 @@ async fn the_session_is_opened_streamed_and_ended_through_the_proxy() {
         agent: "agent".into(),
         key: "key".into(),
     };
-    let proxy = http_proxy(
-        "127.0.0.1:9".parse().unwrap(),
-        &nobody,
-        &spool.path().join("spool"),
-        &server.url,
-    )
-    .await;
+    let api = "127.0.0.1:9".parse().unwrap();
+    let proxy = http_proxy(api, &nobody, &spool.path().join("spool"), &server.url).await;
+    Setup {
+        _server: server,
+        proxy,
+        _spool: spool,
+    }
+}
 
+/// Initializes a session through the proxy; returns its id.
+async fn open_session(url: &str) -> String {
     let initialized = post(
-        &proxy.url,
+        url,
         None,
         json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "protocolVersion": VERSION, "capabilities": {}, "clientInfo": { "name": "sessions-test", "version": "1" } } }),
     )
@@ -93,22 +103,18 @@ async fn the_session_is_opened_streamed_and_ended_through_the_proxy() {
     let answer = first_message(&mut events).await;
     assert_eq!(answer["result"]["protocolVersion"], VERSION);
     let done = post(
-        &proxy.url,
+        url,
         Some(&session),
         json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
     )
     .await;
     assert_eq!(done.status(), 202);
+    session
+}
 
-    // The server's own stream: open, and it carries what the server sends on it.
-    let stream = send(
-        Method::GET,
-        &proxy.url,
-        Some(&session),
-        "text/event-stream",
-        None,
-    )
-    .await;
+/// Opens the server's SSE stream of `session` through the proxy.
+async fn open_stream(url: &str, session: &str) -> reqwest::Response {
+    let stream = send(Method::GET, url, Some(session), "text/event-stream", None).await;
     assert_eq!(stream.status(), 200);
     assert!(
         stream.headers()["content-type"]
@@ -116,6 +122,16 @@ async fn the_session_is_opened_streamed_and_ended_through_the_proxy() {
             .unwrap()
             .starts_with("text/event-stream")
     );
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_is_opened_streamed_and_ended_through_the_proxy() {
+    let Setup { proxy, .. } = &setup().await;
+    let session = open_session(&proxy.url).await;
+
+    // The server's own stream: open, and it carries what the server sends on it.
+    let stream = open_stream(&proxy.url, &session).await;
     let mut pushed = sse_stream::SseStream::from_bytes_stream(stream.bytes_stream());
     // Simulated logging sends its first message at once, on the session's own stream.
     let logging = post(
@@ -142,4 +158,34 @@ async fn the_session_is_opened_streamed_and_ended_through_the_proxy() {
         "the server forgot the session: {}",
         after.status()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_stops_on_sigterm_though_a_client_keeps_a_stream_open() {
+    // Bound by name, so that the server and the spool live as long as the test.
+    let Setup {
+        mut proxy,
+        _server,
+        _spool,
+    } = setup().await;
+    let session = open_session(&proxy.url).await;
+    let stream = open_stream(&proxy.url, &session).await;
+
+    let pid = i32::try_from(proxy.child.id().unwrap()).unwrap();
+    // SAFETY: kill(2) sends a signal to the proxy this test started; it touches no memory.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tokio::time::timeout(humanaios_mcp::http::SHUTDOWN_GRACE * 3, proxy.child.wait())
+        .await
+        .expect("the proxy stops in time")
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let mut rest = stream.bytes_stream();
+    while let Some(chunk) = tokio::time::timeout(Duration::from_secs(5), rest.next())
+        .await
+        .expect("the client's stream ended with the proxy")
+    {
+        if chunk.is_err() {
+            break;
+        }
+    }
 }

@@ -86,9 +86,10 @@ fn write_event(sse: &Sse) -> Bytes {
     Bytes::from(text)
 }
 
-/// An SSE response fed from a channel.
-fn event_stream(events: mpsc::Receiver<Bytes>) -> Response {
-    let body = Body::from_stream(ReceiverStream::new(events).map(Ok::<_, Infallible>));
+/// An SSE response fed from a channel, until the proxy stops.
+fn event_stream(upstream: &Upstream, events: mpsc::Receiver<Bytes>) -> Response {
+    let events = ReceiverStream::new(events).take_until(upstream.stopped());
+    let body = Body::from_stream(events.map(Ok::<_, Infallible>));
     let mut response = Response::new(body);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -108,6 +109,7 @@ pub(crate) fn held(
     watch: Watch,
 ) -> Response {
     let (events, received) = mpsc::channel(16);
+    let response = event_stream(&upstream, received);
     tokio::spawn(async move {
         while let Some(step) = steps.recv().await {
             match step {
@@ -128,7 +130,7 @@ pub(crate) fn held(
             }
         }
     });
-    event_stream(received)
+    response
 }
 
 /// Forwards a held POST and relays the upstream's answer into the held stream: a JSON
@@ -153,7 +155,7 @@ async fn forward_into(
     };
     match upstream::body_kind(&answer) {
         BodyKind::EventStream => {
-            let mut chunks = std::pin::pin!(upstream::tee(answer, Some(watch)));
+            let mut chunks = std::pin::pin!(upstream.tee(answer, Some(watch)));
             while let Some(Ok(chunk)) = chunks.next().await {
                 if events.send(chunk).await.is_err() {
                     return;

@@ -34,6 +34,8 @@ pub const PATH: &str = "/mcp";
 /// How long connecting to the upstream may take (a request, once connected, may last as
 /// long as its SSE stream does).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long requests under way may take to finish once the proxy is told to stop.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How the HTTP proxy is set up.
 #[derive(Debug, Clone)]
@@ -53,15 +55,12 @@ struct Proxy<G> {
     watchers: Watchers,
 }
 
-/// The proxy's routes, ready to serve.
-pub fn router(config: HttpConfig, gate: Gate, recorder: Recorder) -> anyhow::Result<Router> {
-    routes(config, gate, recorder)
-}
-
+/// The proxy's routes; the streams they relay end when `stopping` turns true.
 fn routes<G: Checkpoint>(
     config: HttpConfig,
     gate: G,
     recorder: Recorder,
+    stopping: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<Router> {
     let url = reqwest::Url::parse(&config.upstream)
         .with_context(|| format!("--upstream {} is not a URL", config.upstream))?;
@@ -85,6 +84,7 @@ fn routes<G: Checkpoint>(
             url,
             authorization,
             client,
+            stopping,
         }),
         gate,
         watchers: Watchers::new(config.agent_id, recorder),
@@ -99,8 +99,8 @@ fn routes<G: Checkpoint>(
         .with_state(proxy))
 }
 
-/// Serves the proxy on `listener` until `shutdown` completes.
-pub async fn serve(
+/// Serves `router` on `listener` until `shutdown` completes and every request has ended.
+async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -111,15 +111,42 @@ pub async fn serve(
         .context("serving the HTTP proxy")
 }
 
-/// Binds `listen`, says where on stderr, and serves until Ctrl-C or SIGTERM.
-pub async fn run(listen: SocketAddr, router: Router) -> anyhow::Result<()> {
+/// Runs the HTTP proxy on `listen` (saying where on stderr) until Ctrl-C or SIGTERM.
+/// Requests under way then get [`SHUTDOWN_GRACE`] to finish; the streams still open after
+/// it are ended, since an SSE stream lasts as long as its client wants.
+pub async fn run(
+    listen: SocketAddr,
+    config: HttpConfig,
+    gate: Gate,
+    recorder: Recorder,
+) -> anyhow::Result<()> {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let router = routes(config, gate, recorder, stopping)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to learn the port of `--listen 127.0.0.1:0`.
     eprintln!("humanaios-mcp: listening on http://{addr}{PATH}");
-    serve(listener, router, stopped()).await
+    let (signalled, signal) = tokio::sync::oneshot::channel();
+    let served = serve(listener, router, async {
+        stopped().await;
+        let _ = signalled.send(());
+    });
+    tokio::pin!(served);
+    tokio::select! {
+        served = &mut served => return served,
+        Ok(()) = signal => {}
+    }
+    if let Ok(served) = tokio::time::timeout(SHUTDOWN_GRACE, &mut served).await {
+        return served;
+    }
+    let _ = stop.send(true);
+    // A request still waiting for the upstream's first byte is no stream; it is not waited
+    // for past a second grace period.
+    tokio::time::timeout(SHUTDOWN_GRACE, served)
+        .await
+        .unwrap_or(Ok(()))
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -171,7 +198,7 @@ async fn forward_post<G: Checkpoint>(
                 .await
             {
                 Ok(answer) if review => gated::reviewed(&proxy.gate, answer, &watch).await,
-                Ok(answer) => upstream::relay(answer, Some(&watch)),
+                Ok(answer) => proxy.upstream.relay(answer, Some(&watch)),
                 Err(err) => proxy.upstream.unreachable(&err, Some(&body)),
             }
         }
@@ -187,7 +214,7 @@ async fn forward_get<G: Checkpoint>(
 ) -> Response {
     let watch = proxy.watchers.watch(session(&headers));
     match proxy.upstream.send(Method::GET, &headers, None).await {
-        Ok(answer) => upstream::relay(answer, Some(&watch)),
+        Ok(answer) => proxy.upstream.relay(answer, Some(&watch)),
         Err(err) => proxy.upstream.unreachable(&err, None),
     }
 }
@@ -204,7 +231,7 @@ async fn forward_delete<G: Checkpoint>(
             {
                 proxy.watchers.end(session);
             }
-            upstream::relay(answer, None)
+            proxy.upstream.relay(answer, None)
         }
         Err(err) => proxy.upstream.unreachable(&err, None),
     }

@@ -116,7 +116,14 @@ async fn proxy_authorizing(
         upstream_authorization: authorization.map(str::to_owned),
         agent_id: "agent".into(),
     };
-    let router = routes(config, gate, recorder(&spool)).unwrap();
+    // Nothing stops these proxies: the sender is dropped at once.
+    let router = routes(
+        config,
+        gate,
+        recorder(&spool),
+        tokio::sync::watch::channel(false).1,
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}{PATH}", listener.local_addr().unwrap());
     tokio::spawn(serve(listener, router, std::future::pending()));
@@ -315,7 +322,13 @@ fn the_upstream_must_be_an_http_url() {
             upstream_authorization: None,
             agent_id: "agent".into(),
         };
-        let err = routes(config, Gate::open(), recorder(&spool)).unwrap_err();
+        let err = routes(
+            config,
+            Gate::open(),
+            recorder(&spool),
+            tokio::sync::watch::channel(false).1,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains(upstream), "{err}");
     }
 }

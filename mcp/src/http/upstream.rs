@@ -9,6 +9,7 @@ use axum::response::{IntoResponse as _, Response};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
+use tokio::sync::watch;
 
 use super::watch::{BodyKind, Watch};
 
@@ -51,6 +52,8 @@ pub(crate) struct Upstream {
     /// Replaces the client's `Authorization` when set.
     pub(crate) authorization: Option<HeaderValue>,
     pub(crate) client: reqwest::Client,
+    /// Turns true when the proxy stops: every stream it relays then ends.
+    pub(crate) stopping: watch::Receiver<bool>,
 }
 
 impl Upstream {
@@ -81,6 +84,42 @@ impl Upstream {
     pub(crate) fn unreachable(&self, err: &reqwest::Error, body: Option<&[u8]>) -> Response {
         let message = self.unreachable_error(err, body);
         (StatusCode::BAD_GATEWAY, axum::Json(message)).into_response()
+    }
+
+    /// Completes once the proxy stops relaying streams (never, if nobody can stop it).
+    pub(crate) fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.clone();
+        async move {
+            if stopping.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// The upstream's body as a stream of chunks, each also handed to `watch` (when given)
+    /// to be read on the side; it ends early when the proxy stops.
+    pub(crate) fn tee(
+        &self,
+        upstream: reqwest::Response,
+        watch: Option<&Watch>,
+    ) -> impl futures_util::Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static {
+        let side = watch.and_then(|watch| watch.response(body_kind(&upstream)));
+        upstream
+            .bytes_stream()
+            .inspect(move |chunk| {
+                if let (Ok(chunk), Some(side)) = (chunk, &side) {
+                    // Fails only if the side reader gave up; forwarding goes on regardless.
+                    let _ = side.send(chunk.clone());
+                }
+            })
+            .take_until(self.stopped())
+    }
+
+    /// Relays the upstream's answer as it comes.
+    pub(crate) fn relay(&self, upstream: reqwest::Response, watch: Option<&Watch>) -> Response {
+        let mut response = answer(&upstream, Body::empty());
+        *response.body_mut() = Body::from_stream(self.tee(upstream, watch));
+        response
     }
 
     /// The JSON-RPC error for a request the upstream could not be asked.
@@ -122,26 +161,4 @@ pub(crate) fn body_kind(upstream: &reqwest::Response) -> BodyKind {
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok()),
     )
-}
-
-/// The upstream's body as a stream of chunks, each also handed to `watch` (when given) to
-/// be read on the side.
-pub(crate) fn tee(
-    upstream: reqwest::Response,
-    watch: Option<&Watch>,
-) -> impl futures_util::Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static {
-    let side = watch.and_then(|watch| watch.response(body_kind(&upstream)));
-    upstream.bytes_stream().inspect(move |chunk| {
-        if let (Ok(chunk), Some(side)) = (chunk, &side) {
-            // Fails only if the side reader gave up; forwarding goes on regardless.
-            let _ = side.send(chunk.clone());
-        }
-    })
-}
-
-/// Relays the upstream's answer as it comes.
-pub(crate) fn relay(upstream: reqwest::Response, watch: Option<&Watch>) -> Response {
-    let mut response = answer(&upstream, Body::empty());
-    *response.body_mut() = Body::from_stream(tee(upstream, watch));
-    response
 }

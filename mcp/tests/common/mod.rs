@@ -195,7 +195,7 @@ pub fn stdio_proxy(
 pub struct Served {
     /// Its MCP endpoint.
     pub url: String,
-    _child: Child,
+    pub child: Child,
 }
 
 /// Reads `child`'s stderr until a line containing `marker`; returns that line. The rest of
@@ -249,7 +249,7 @@ async fn serve(command: &[String], env: &[(&str, String)], marker: &str, port: u
     line_with(&mut child, marker).await;
     Served {
         url: format!("http://127.0.0.1:{port}/mcp"),
-        _child: child,
+        child,
     }
 }
 
@@ -296,7 +296,7 @@ pub async fn http_proxy(
     let mut child = spawn(&command, &[]);
     let line = line_with(&mut child, "listening on").await;
     let url = line.rsplit(' ').next().unwrap().to_owned();
-    Served { url, _child: child }
+    Served { url, child }
 }
 
 /// A target of mcp_conversation.py: a stdio command.
