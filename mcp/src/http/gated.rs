@@ -111,7 +111,13 @@ pub(crate) fn held(
     let (events, received) = mpsc::channel(16);
     let response = event_stream(&upstream, received);
     tokio::spawn(async move {
-        while let Some(step) = steps.recv().await {
+        loop {
+            let step = tokio::select! {
+                step = steps.recv() => step,
+                // The client went away: the steps are dropped and nothing is forwarded.
+                () = events.closed() => None,
+            };
+            let Some(step) = step else { return };
             match step {
                 Step::Notify(notification) => {
                     if events.send(event(&notification)).await.is_err() {

@@ -37,8 +37,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long requests under way may take to finish once the proxy is told to stop.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// How the HTTP proxy is set up.
-#[derive(Debug, Clone)]
+/// How the HTTP proxy is set up. (No `Debug`: it holds a credential.)
+#[derive(Clone)]
 pub struct HttpConfig {
     /// The upstream MCP endpoint, e.g. `http://127.0.0.1:3001/mcp`.
     pub upstream: String,

@@ -234,6 +234,18 @@ async fn a_held_message_streams_each_notification_then_the_servers_answer() {
 }
 
 #[tokio::test]
+async fn a_held_message_whose_client_went_away_is_not_forwarded() {
+    let (url, steps, count, _spool) = holding(Answers::Json).await;
+    drop(call(&url, request("tools/call")).await);
+    // The gate learns of it: its channel closes.
+    tokio::time::timeout(std::time::Duration::from_secs(10), steps.closed())
+        .await
+        .expect("the hold ends with its client");
+    assert!(steps.send(Step::Forward).await.is_err());
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
 async fn a_held_message_the_gate_answers_is_not_forwarded() {
     let (url, steps, count, _spool) = holding(Answers::EventStream).await;
     let rejected = json!({ "jsonrpc": "2.0", "id": 7, "result": { "isError": true, "content": [{ "type": "text", "text": "rejected" }] } });
