@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use axum::routing::post;
@@ -34,6 +34,9 @@ pub const PATH: &str = "/mcp";
 /// How long connecting to the upstream may take (a request, once connected, may last as
 /// long as its SSE stream does).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest message a client may POST. axum's default (2 MiB) would refuse tool calls the
+/// server takes (a file written through server-filesystem); the server sets its own limit.
+const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
 /// How long requests under way may take to finish once the proxy is told to stop.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -96,6 +99,7 @@ fn routes<G: Checkpoint>(
                 .get(forward_get::<G>)
                 .delete(forward_delete::<G>),
         )
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .with_state(proxy))
 }
 

@@ -58,40 +58,42 @@ enum Answers {
 async fn upstream(answers: Answers) -> (String, Arc<AtomicUsize>) {
     let count = Arc::new(AtomicUsize::new(0));
     let counted = count.clone();
-    let app = Router::new().route(
-        "/mcp",
-        post(
-            move |headers: HeaderMap, body: axum::Json<Value>| async move {
-                counted.fetch_add(1, Ordering::SeqCst);
-                let authorization = headers
-                    .get("authorization")
-                    .and_then(|value| value.to_str().ok());
-                let answer = json!({
-                    "jsonrpc": "2.0",
-                    "id": body["id"],
-                    "result": {
-                        "method": body["method"],
-                        "authorization": authorization,
-                        "tools": [{ "name": "shown" }, { "name": "hidden" }],
-                    },
-                });
-                let mut response = match answers {
-                    Answers::Json => axum::Json(answer).into_response(),
-                    Answers::EventStream => {
-                        format!("id: 1\ndata:\n\nevent: message\ndata: {answer}\n\n")
-                            .into_response()
+    let app = Router::new()
+        .route(
+            "/mcp",
+            post(
+                move |headers: HeaderMap, body: axum::Json<Value>| async move {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let authorization = headers
+                        .get("authorization")
+                        .and_then(|value| value.to_str().ok());
+                    let answer = json!({
+                        "jsonrpc": "2.0",
+                        "id": body["id"],
+                        "result": {
+                            "method": body["method"],
+                            "authorization": authorization,
+                            "tools": [{ "name": "shown" }, { "name": "hidden" }],
+                        },
+                    });
+                    let mut response = match answers {
+                        Answers::Json => axum::Json(answer).into_response(),
+                        Answers::EventStream => {
+                            format!("id: 1\ndata:\n\nevent: message\ndata: {answer}\n\n")
+                                .into_response()
+                        }
+                    };
+                    if let Answers::EventStream = answers {
+                        response.headers_mut().insert(
+                            axum::http::header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/event-stream"),
+                        );
                     }
-                };
-                if let Answers::EventStream = answers {
-                    response.headers_mut().insert(
-                        axum::http::header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/event-stream"),
-                    );
-                }
-                response
-            },
-        ),
-    );
+                    response
+                },
+            ),
+        )
+        .layer(axum::extract::DefaultBodyLimit::disable());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -193,6 +195,17 @@ impl Events {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn large_messages_pass() {
+    let (upstream, count) = upstream(Answers::Json).await;
+    let (url, _spool) = proxy(upstream, Scripted::default()).await;
+    let mut message = request("tools/call");
+    message["params"]["arguments"] = json!({ "content": "x".repeat(8 * 1024 * 1024) });
+    let answer = call(&url, message).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(count.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
