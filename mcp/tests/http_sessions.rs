@@ -1,7 +1,7 @@
 //! The HTTP proxy carries the Streamable HTTP session as the real server-everything keeps
 //! it: the session id the server hands out reaches the client, a GET with it opens the
-//! server's SSE stream, the server's notifications arrive on it as they are sent, and a
-//! DELETE ends the session on the server. Raw HTTP with protocol version 2025-06-18 (the
+//! server's SSE stream, the server's notifications arrive on it as they are sent, a GET
+//! with Last-Event-ID resumes what was sent, and a DELETE ends the session on the server. Raw HTTP with protocol version 2025-06-18 (the
 //! Python SDK in equivalence.rs speaks 2025-11-25). And the proxy stops on SIGTERM though
 //! a client keeps such a stream open. Nothing is recorded here, so the proxy points at an
 //! API that is not there.
@@ -17,20 +17,23 @@ use serde_json::{Value, json};
 
 const VERSION: &str = "2025-06-18";
 
-/// Sends a `method` request to `url` with the headers a client sends in `session`.
+/// Sends a `method` request to `url` with the headers a client sends in `session`, and
+/// `headers`.
 async fn send(
     method: Method,
     url: &str,
     session: Option<&str>,
-    accept: &str,
+    headers: &[(&str, &str)],
     message: Option<Value>,
 ) -> reqwest::Response {
     let mut request = reqwest::Client::new()
         .request(method, url)
-        .header("accept", accept)
         .header("mcp-protocol-version", VERSION);
     if let Some(session) = session {
         request = request.header("mcp-session-id", session);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     if let Some(message) = message {
         request = request.json(&message);
@@ -40,21 +43,39 @@ async fn send(
 
 /// POSTs `message` in `session`.
 async fn post(url: &str, session: Option<&str>, message: Value) -> reqwest::Response {
-    let accept = "application/json, text/event-stream";
-    send(Method::POST, url, session, accept, Some(message)).await
+    let accept = [("accept", "application/json, text/event-stream")];
+    send(Method::POST, url, session, &accept, Some(message)).await
 }
 
-/// The first `data` of an SSE body that holds a JSON-RPC message.
-async fn first_message(
-    events: &mut (impl futures_util::Stream<Item = Result<sse_stream::Sse, sse_stream::Error>> + Unpin),
-) -> Value {
+/// SSE events as they arrive.
+type Events = sse_stream::SseStream<
+    sse_stream::ByteStreamBody<
+        futures_util::stream::BoxStream<'static, Result<bytes::Bytes, reqwest::Error>>,
+        bytes::Bytes,
+    >,
+>;
+
+fn events(response: reqwest::Response) -> Events {
+    sse_stream::SseStream::from_bytes_stream(response.bytes_stream().boxed())
+}
+
+/// The next JSON-RPC message on `events` that `wanted` accepts, with its event id.
+async fn message_where(
+    events: &mut Events,
+    wanted: impl Fn(&Value) -> bool,
+) -> (Option<String>, Value) {
     let found = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(event) = events.next().await {
-            if let Some(data) = event.unwrap().data.filter(|data| !data.is_empty()) {
-                return serde_json::from_str(&data).unwrap();
+            let event = event.unwrap();
+            let Some(data) = event.data.filter(|data| !data.is_empty()) else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&data).unwrap();
+            if wanted(&message) {
+                return (event.id, message);
             }
         }
-        panic!("the stream ended without a message");
+        panic!("the stream ended without such a message");
     });
     found.await.expect("a message in time")
 }
@@ -86,8 +107,9 @@ async fn setup() -> Setup {
     }
 }
 
-/// Initializes a session through the proxy; returns its id.
-async fn open_session(url: &str) -> String {
+/// Initializes a session through the proxy; returns its id and the id of the event that
+/// carried the server's answer.
+async fn open_session(url: &str) -> (String, String) {
     let initialized = post(
         url,
         None,
@@ -99,8 +121,7 @@ async fn open_session(url: &str) -> String {
         .to_str()
         .unwrap()
         .to_owned();
-    let mut events = sse_stream::SseStream::from_bytes_stream(initialized.bytes_stream());
-    let answer = first_message(&mut events).await;
+    let (event, answer) = message_where(&mut events(initialized), |_| true).await;
     assert_eq!(answer["result"]["protocolVersion"], VERSION);
     let done = post(
         url,
@@ -109,12 +130,16 @@ async fn open_session(url: &str) -> String {
     )
     .await;
     assert_eq!(done.status(), 202);
-    session
+    (
+        session,
+        event.expect("server-everything numbers its events"),
+    )
 }
 
 /// Opens the server's SSE stream of `session` through the proxy.
 async fn open_stream(url: &str, session: &str) -> reqwest::Response {
-    let stream = send(Method::GET, url, Some(session), "text/event-stream", None).await;
+    let accept = [("accept", "text/event-stream")];
+    let stream = send(Method::GET, url, Some(session), &accept, None).await;
     assert_eq!(stream.status(), 200);
     assert!(
         stream.headers()["content-type"]
@@ -128,11 +153,10 @@ async fn open_stream(url: &str, session: &str) -> reqwest::Response {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_is_opened_streamed_and_ended_through_the_proxy() {
     let Setup { proxy, .. } = &setup().await;
-    let session = open_session(&proxy.url).await;
+    let (session, initialized) = open_session(&proxy.url).await;
 
     // The server's own stream: open, and it carries what the server sends on it.
-    let stream = open_stream(&proxy.url, &session).await;
-    let mut pushed = sse_stream::SseStream::from_bytes_stream(stream.bytes_stream());
+    let mut pushed = events(open_stream(&proxy.url, &session).await);
     // Simulated logging sends its first message at once, on the session's own stream.
     let logging = post(
         &proxy.url,
@@ -141,11 +165,20 @@ async fn the_session_is_opened_streamed_and_ended_through_the_proxy() {
     )
     .await;
     assert_eq!(logging.status(), 200);
-    let notification = first_message(&mut pushed).await;
-    assert_eq!(notification["method"], "notifications/message");
+    message_where(&mut pushed, |m| m["method"] == "notifications/message").await;
+    message_where(&mut events(logging), |m| m["id"] == 2).await;
+
+    // Resuming: given Last-Event-ID, the server replays what it sent after that event.
+    let resume = [
+        ("accept", "text/event-stream"),
+        ("last-event-id", initialized.as_str()),
+    ];
+    let resumed = send(Method::GET, &proxy.url, Some(&session), &resume, None).await;
+    assert_eq!(resumed.status(), 200);
+    message_where(&mut events(resumed), |m| m["id"] == 2).await;
 
     // DELETE ends the session on the server: it no longer knows the id.
-    let ended = send(Method::DELETE, &proxy.url, Some(&session), "*/*", None).await;
+    let ended = send(Method::DELETE, &proxy.url, Some(&session), &[], None).await;
     assert_eq!(ended.status(), 200);
     let after = post(
         &proxy.url,
@@ -168,7 +201,7 @@ async fn the_proxy_stops_on_sigterm_though_a_client_keeps_a_stream_open() {
         _server,
         _spool,
     } = setup().await;
-    let session = open_session(&proxy.url).await;
+    let (session, _) = open_session(&proxy.url).await;
     let stream = open_stream(&proxy.url, &session).await;
 
     let pid = i32::try_from(proxy.child.id().unwrap()).unwrap();
