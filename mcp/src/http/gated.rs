@@ -180,9 +180,14 @@ async fn forward_into(
                 Err(_) => tracing::warn!("the upstream answered a held call with broken JSON"),
             }
         }
-        BodyKind::Other => {
-            tracing::debug!(status = %answer.status(), "the upstream answered a held message with no message");
+        // An empty 202 (the held message was a notification) ends the stream as it is; a
+        // failure without a message still tells the client its request failed.
+        BodyKind::Other if !answer.status().is_success() => {
+            let why = format!("the upstream MCP server answered {}", answer.status());
+            let error = upstream::error_answering(Some(&body), &why);
+            let _ = events.send(event(&error)).await;
         }
+        BodyKind::Other => {}
     }
 }
 

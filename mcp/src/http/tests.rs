@@ -154,13 +154,19 @@ async fn holding(
     tempfile::TempDir,
 ) {
     let (upstream, count) = upstream(answers).await;
+    let (url, steps, spool) = holding_for(upstream).await;
+    (url, steps, count, spool)
+}
+
+/// [`holding`] in front of the upstream at `upstream`.
+async fn holding_for(upstream: String) -> (String, mpsc::Sender<Step>, tempfile::TempDir) {
     let (steps, held) = mpsc::channel(4);
     let gate = Scripted {
         hold: Mutex::new(Some(held)),
         ..Scripted::default()
     };
     let (url, spool) = proxy(upstream, gate).await;
-    (url, steps, count, spool)
+    (url, steps, spool)
 }
 
 async fn call(url: &str, message: Value) -> reqwest::Response {
@@ -296,12 +302,15 @@ async fn tools_list_answers_go_through_the_gates_review() {
     }
 }
 
+/// The URL of a port nothing listens on: bound, then closed.
+async fn nowhere() -> String {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    format!("http://{}/mcp", closed.local_addr().unwrap())
+}
+
 #[tokio::test]
 async fn an_unreachable_upstream_is_a_502_naming_it() {
-    // A port nothing listens on: bound, then closed.
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let upstream = format!("http://{}/mcp", closed.local_addr().unwrap());
-    drop(closed);
+    let upstream = nowhere().await;
     let (url, _spool) = proxy(upstream.clone(), Scripted::default()).await;
     let answer = call(&url, request("tools/call")).await;
     assert_eq!(answer.status(), StatusCode::BAD_GATEWAY);
@@ -312,25 +321,20 @@ async fn an_unreachable_upstream_is_a_502_naming_it() {
 }
 
 #[tokio::test]
-async fn the_clients_authorization_passes_unless_the_proxy_is_told_another() {
-    for (configured, expected) in [
-        (None, "Bearer client"),
-        (Some("Bearer proxy"), "Bearer proxy"),
-    ] {
-        let (upstream, _) = upstream(Answers::Json).await;
-        let (url, _spool) = proxy_authorizing(upstream, Scripted::default(), configured).await;
-        let answer: Value = reqwest::Client::new()
-            .post(&url)
-            .header("authorization", "Bearer client")
-            .json(&request("tools/call"))
-            .send()
-            .await
+async fn a_held_message_for_an_unreachable_upstream_ends_with_an_error() {
+    let upstream = nowhere().await;
+    let (url, steps, _spool) = holding_for(upstream.clone()).await;
+    steps.send(Step::Forward).await.unwrap();
+    let mut events = Events::of(call(&url, request("tools/call")).await);
+    let error = events.next().await.unwrap();
+    assert_eq!(error["id"], 7);
+    assert!(
+        error["error"]["message"]
+            .as_str()
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(answer["result"]["authorization"], expected);
-    }
+            .contains(&upstream)
+    );
+    assert_eq!(events.next().await, None);
 }
 
 #[test]

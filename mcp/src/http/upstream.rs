@@ -125,22 +125,29 @@ impl Upstream {
     /// The JSON-RPC error for a request the upstream could not be asked.
     pub(crate) fn unreachable_error(&self, err: &reqwest::Error, body: Option<&[u8]>) -> Value {
         tracing::warn!(upstream = %self.url, error = %err, "upstream unreachable");
-        let id = body
-            .and_then(|body| serde_json::from_slice::<Value>(body).ok())
-            .and_then(|message| message.get("id").cloned())
-            .unwrap_or(Value::Null);
         let cause = std::error::Error::source(err)
             .map(ToString::to_string)
             .unwrap_or_else(|| err.to_string());
-        json!({
-            "jsonrpc": "2.0",
-            "id": id,
-            "error": {
-                "code": -32000,
-                "message": format!("the upstream MCP server {} is unreachable: {cause}", self.url),
-            },
-        })
+        let why = format!(
+            "the upstream MCP server {} is unreachable: {cause}",
+            self.url
+        );
+        error_answering(body, &why)
     }
+}
+
+/// A JSON-RPC error saying `why`, answering the request in `body` (by its id, when it has
+/// one).
+pub(crate) fn error_answering(body: Option<&[u8]>, why: &str) -> Value {
+    let id = body
+        .and_then(|body| serde_json::from_slice::<Value>(body).ok())
+        .and_then(|message| message.get("id").cloned())
+        .unwrap_or(Value::Null);
+    json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": { "code": -32000, "message": why },
+    })
 }
 
 /// The upstream's status and the headers the client needs, with `body`.
