@@ -111,6 +111,7 @@ async fn made(addr: SocketAddr, token: &str, mutation: &str, path: [&str; 2]) ->
 
 /// The agent's activities, oldest first, once `n` have arrived.
 pub async fn activities(api: SocketAddr, token: &str, agent: &str, n: usize) -> Vec<Value> {
+    let mut last = Vec::new();
     for _ in 0..200 {
         let data = graphql(
             api,
@@ -120,13 +121,14 @@ pub async fn activities(api: SocketAddr, token: &str, agent: &str, n: usize) -> 
         )
         .await;
         let mut nodes = data["activities"]["nodes"].as_array().unwrap().clone();
+        nodes.reverse();
         if nodes.len() >= n {
-            nodes.reverse();
             return nodes;
         }
+        last = nodes;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("fewer than {n} activities arrived");
+    panic!("fewer than {n} activities arrived: {:?}", summary(&last));
 }
 
 /// `(type, name, status)` of each activity, to compare at a glance.
