@@ -38,10 +38,18 @@ def dump(model):
 class Conversation:
     """The steps of one conversation and what the server asked of the client meanwhile."""
 
-    def __init__(self, session):
+    def __init__(self, session, directory=None):
         self.session = session
+        self.directory = directory
         self.steps = []
         self.progress = []
+
+    def seen(self, callbacks):
+        """Everything the client saw, with the target's directory written as "<dir>"."""
+        text = json.dumps({"steps": self.steps, "progress": self.progress, "requests": callbacks.seen})
+        if self.directory is not None:
+            text = text.replace(json.dumps(self.directory)[1:-1], "<dir>")
+        return json.loads(text)
 
     async def step(self, name, call):
         try:
@@ -50,6 +58,7 @@ class Conversation:
             self.steps.append({"step": name, "error": {"code": err.code, "message": err.message}})
 
     async def tool(self, name, arguments, **options):
+        arguments = with_dir(arguments, self.directory)
         await self.step(f"call {name}", self.session.call_tool(name, arguments, **options))
 
     async def on_progress(self, progress, total, message):
@@ -204,7 +213,7 @@ async def converse_modern(scenario, target):
         conversation = Conversation(client)
         conversation.steps.append({"step": "protocol version", "result": client.protocol_version})
         await SCENARIOS[scenario](conversation)
-    return {"steps": conversation.steps, "progress": conversation.progress, "requests": callbacks.seen}
+    return conversation.seen(callbacks)
 
 
 async def converse(scenario, target):
@@ -220,22 +229,11 @@ async def converse(scenario, target):
             elicitation_callback=callbacks.elicitation,
             list_roots_callback=callbacks.roots,
         ) as session:
-            conversation = Conversation(session)
+            conversation = Conversation(session, directory)
             initialized = await session.initialize()
             conversation.steps.append({"step": "initialize", "result": dump(initialized)})
-            if directory is not None:
-                original = conversation.tool
-
-                async def tool(name, arguments, **options):
-                    await original(name, with_dir(arguments, directory), **options)
-
-                conversation.tool = tool
             await SCENARIOS[scenario](conversation)
-    seen = {"steps": conversation.steps, "progress": conversation.progress, "requests": callbacks.seen}
-    text = json.dumps(seen)
-    if directory is not None:
-        text = text.replace(json.dumps(directory)[1:-1], "<dir>")
-    return json.loads(text)
+    return conversation.seen(callbacks)
 
 
 async def main(spec):
