@@ -6,24 +6,12 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Output;
 
-use common::api::{activities, agent_with_key, start_api, summary};
+use common::server_everything;
+use common::{Recording, activities, agent_with_key, start_api, summary};
 use humanaios::on_both_backends;
 use humanaios::testing::{Backend, TestDatabase};
-
-/// server-everything's entry point, as npm installs it.
-fn server_everything() -> PathBuf {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-    assert!(
-        script.exists(),
-        "{} is missing: run scripts/setup.sh (npm ci)",
-        script.display()
-    );
-    script
-}
 
 /// Tiny numbers: 2 warm-up calls and 2 rounds of 5 on each path.
 const TINY: [&str; 6] = ["--calls", "5", "--rounds", "2", "--warmup", "2"];
@@ -32,8 +20,8 @@ const TINY: [&str; 6] = ["--calls", "5", "--rounds", "2", "--warmup", "2"];
 async fn bench(args: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_humanaios-mcp"))
         .arg("bench")
-        .arg("--server-everything")
-        .arg(server_everything())
+        // `node SCRIPT stdio`: the bench takes the script and runs its modes itself.
+        .args(["--server-everything", &server_everything()[1]])
         .args(args)
         .output()
         .await
@@ -51,16 +39,21 @@ fn stdout(output: &Output) -> String {
 }
 
 #[tokio::test]
-async fn the_bench_measures_stdio_and_records_every_proxied_call() {
-    let report = stdout(&bench(&[&TINY[..], &["--transport", "stdio"]].concat()).await);
-    for row in ["direct", "proxied", "added", "p50 µs", "p99 µs", "calls/s"] {
+async fn the_bench_measures_both_transports_and_records_every_proxied_call() {
+    let report = stdout(&bench(&TINY).await);
+    for row in [
+        "stdio ", "http ", "direct", "proxied", "added", "p50 µs", "p99 µs", "calls/s",
+    ] {
         assert!(report.contains(row), "no `{row}` in:\n{report}");
     }
-    assert!(
-        report.contains("recorded: 12 activities for 12 proxied calls"),
-        "{report}"
+    assert_eq!(
+        report
+            .matches("recorded: 12 activities for 12 proxied calls")
+            .count(),
+        2,
+        "each transport's calls are all recorded:\n{report}"
     );
-    assert!(report.contains("(10 calls)"), "{report}");
+    assert_eq!(report.matches("(10 calls)").count(), 4, "{report}");
     assert!(report.contains("goal over stdio"), "{report}");
 }
 
@@ -83,7 +76,7 @@ async fn bad_options_are_refused_with_a_reason() {
 async fn with_an_api_every_proxied_call_lands_there(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let (token, agent, key) = agent_with_key(api.addr).await;
+    let Recording { token, agent, key } = agent_with_key(api.addr).await;
     let url = format!("http://{}", api.addr);
     let report = stdout(
         &bench(

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::api::{activities, agent_with_key, start_api, summary};
+use common::{Recording, activities, agent_with_key, start_api, summary};
 use humanaios::on_both_backends;
 use humanaios::testing::{Backend, TestDatabase};
 use serde_json::{Value, json};
@@ -152,7 +152,7 @@ fn proxy(api: SocketAddr, key: &str, agent: &str, spool: &std::path::Path) -> Se
 async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let (token, agent, key) = agent_with_key(api.addr).await;
+    let Recording { token, agent, key } = agent_with_key(api.addr).await;
 
     let command = server_everything();
     let mut direct = Session::start(&command[0], &command[1..]);
@@ -209,7 +209,7 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
     let addr = api.addr;
-    let (token, agent, key) = agent_with_key(addr).await;
+    let Recording { token, agent, key } = agent_with_key(addr).await;
     drop(api);
     // Wait until the port refuses connections.
     for _ in 0..100 {

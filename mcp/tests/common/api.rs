@@ -65,8 +65,15 @@ pub async fn graphql(
     answer["data"].clone()
 }
 
-/// Signs up, registers an agent and makes an ingest key: (admin token, agent id, key).
-pub async fn agent_with_key(addr: SocketAddr) -> (String, String, String) {
+/// Who records: an admin's token, the agent's id and its ingest key.
+pub struct Recording {
+    pub token: String,
+    pub agent: String,
+    pub key: String,
+}
+
+/// Signs up, registers an agent and makes an ingest key.
+pub async fn agent_with_key(addr: SocketAddr) -> Recording {
     let email = format!("proxy-{}@example.com", uuid::Uuid::now_v7().simple());
     let data = graphql(
         addr,
@@ -76,31 +83,32 @@ pub async fn agent_with_key(addr: SocketAddr) -> (String, String, String) {
     )
     .await;
     let token = data["signUp"]["accessToken"].as_str().unwrap().to_owned();
-    let agent = graphql(
+    let agent = made(
         addr,
-        Some(&token),
+        &token,
         "mutation { createAgent(input: { name: \"mcp-agent\", type: MCP }) { id } }",
-        json!({}),
+        ["createAgent", "id"],
     )
-    .await["createAgent"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let key = graphql(
+    .await;
+    let key = made(
         addr,
-        Some(&token),
+        &token,
         "mutation { createApiKey(input: { name: \"proxy\", scope: INGEST }) { secret } }",
-        json!({}),
+        ["createApiKey", "secret"],
     )
-    .await["createApiKey"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (token, agent, key)
+    .await;
+    Recording { token, agent, key }
+}
+
+/// Runs a mutation and returns the string at `path` in its data.
+async fn made(addr: SocketAddr, token: &str, mutation: &str, path: [&str; 2]) -> String {
+    let data = graphql(addr, Some(token), mutation, json!({})).await;
+    data[path[0]][path[1]].as_str().unwrap().to_owned()
 }
 
 /// The agent's activities, oldest first, once `n` have arrived.
 pub async fn activities(api: SocketAddr, token: &str, agent: &str, n: usize) -> Vec<Value> {
+    let mut last = Vec::new();
     for _ in 0..200 {
         let data = graphql(
             api,
@@ -110,13 +118,14 @@ pub async fn activities(api: SocketAddr, token: &str, agent: &str, n: usize) -> 
         )
         .await;
         let mut nodes = data["activities"]["nodes"].as_array().unwrap().clone();
+        nodes.reverse();
         if nodes.len() >= n {
-            nodes.reverse();
             return nodes;
         }
+        last = nodes;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("fewer than {n} activities arrived");
+    panic!("fewer than {n} activities arrived: {:?}", summary(&last));
 }
 
 /// Each activity as (type, name, status), to compare a whole sequence at a glance.
@@ -124,11 +133,8 @@ pub fn summary(activities: &[Value]) -> Vec<(&str, &str, &str)> {
     activities
         .iter()
         .map(|a| {
-            (
-                a["type"].as_str().unwrap(),
-                a["name"].as_str().unwrap(),
-                a["status"].as_str().unwrap(),
-            )
+            let field = |name: &str| a[name].as_str().unwrap_or_default();
+            (field("type"), field("name"), field("status"))
         })
         .collect()
 }
