@@ -3,7 +3,7 @@
 //! binary's `proxy` subcommand in front of it, started as a user would start it, recording
 //! to the bench's sink.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -15,6 +15,8 @@ use tokio::process::{Child, Command};
 /// Where npm installs server-everything's entry point, relative to a project directory.
 const SERVER_EVERYTHING: &str =
     "node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+/// What the HTTP proxy says on stderr before its URL once it listens.
+const LISTENING: &str = "listening on ";
 /// How long a server or proxy may take to start listening.
 const STARTUP: Duration = Duration::from_secs(30);
 
@@ -125,21 +127,25 @@ impl Recording {
         spawn(piped(&mut command))
     }
 
-    /// The HTTP proxy in front of `upstream`; returns it and its MCP endpoint once it
-    /// accepts connections.
+    /// The HTTP proxy in front of `upstream` on a port of its choosing; returns it and its
+    /// MCP endpoint once it listens.
     pub async fn http_proxy(&self, upstream: &str) -> anyhow::Result<(Child, String)> {
-        let listen = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         let mut command = self.proxy()?;
         command
-            .args(["--listen", &listen.to_string()])
-            .args(["--upstream", upstream])
+            .args(["--listen", "127.0.0.1:0", "--upstream", upstream])
             .stdin(Stdio::null())
-            .stdout(Stdio::null());
-        let child = spawn(&mut command)?;
-        tokio::time::timeout(STARTUP, accepting(listen))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = spawn(&mut command)?;
+        let stderr = child.stderr.take().context("the proxy's stderr")?;
+        let line = tokio::time::timeout(STARTUP, said(stderr, LISTENING))
             .await
-            .context("the HTTP proxy did not start listening in time")?;
-        Ok((child, format!("http://{listen}/mcp")))
+            .context("the HTTP proxy did not start listening in time")??;
+        let url = line
+            .split_once(LISTENING)
+            .map(|(_, url)| url.trim().to_owned())
+            .context("the proxy's listening line has no URL")?;
+        Ok((child, url))
     }
 }
 
@@ -178,22 +184,22 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }
 
-/// Reads `from` until a line contains `words`, then keeps draining it in the background
-/// (a full pipe would stall the child).
-async fn said<R: AsyncRead + Unpin + Send + 'static>(from: R, words: &str) -> anyhow::Result<()> {
+/// Reads `from` until a line contains `words` and returns that line; the rest is passed
+/// on to the bench's stderr (a full pipe would stall the child, and its warnings matter).
+async fn said<R: AsyncRead + Unpin + Send + 'static>(
+    from: R,
+    words: &str,
+) -> anyhow::Result<String> {
     let mut lines = BufReader::new(from).lines();
     while let Some(line) = lines.next_line().await? {
         if line.contains(words) {
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return Ok(());
+            tokio::spawn(async move {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    eprintln!("{line}");
+                }
+            });
+            return Ok(line);
         }
     }
     bail!("it exited before saying `{words}`")
-}
-
-/// Returns once `addr` accepts a connection.
-async fn accepting(addr: SocketAddr) {
-    while tokio::net::TcpStream::connect(addr).await.is_err() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
