@@ -3,21 +3,24 @@
 //! newline-delimited JSON-RPC message at a time, unchanged, flushing each at once. Before a
 //! client message goes on, the [`Gate`] may answer it in the server's place or hold it for
 //! a human (other messages keep flowing meanwhile); a `tools/list` answer may be reviewed
-//! by the gate on its way back. Only after a message is forwarded is it read, on the side,
-//! by the [`Observer`]. The child's stderr is the proxy's stderr. When the agent closes
+//! by the gate on its way back. Messages are read on the side by an [`Observer`] in a task
+//! of its own ([`Watch`]): the forwarding tasks only queue a copy of each line, a client's
+//! before it is written to the server, so its answer can never be seen first. The child's stderr is the proxy's stderr. When the agent closes
 //! stdin the child's stdin is closed and the child gets a moment to exit; when the proxy
 //! ends, for whatever reason, the child's whole process group is killed.
 
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bytes::Bytes;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader};
 use tokio::process::Command;
 
 use crate::gate::{Decision, Gate, Step};
+use crate::http::watch::Watch;
 use crate::observe::Observer;
 use crate::recorder::Recorder;
 
@@ -68,8 +71,7 @@ struct Sides<A, S> {
     agent: Shared<A>,
     server: Shared<S>,
     gate: Gate,
-    observer: Arc<Mutex<Observer>>,
-    recorder: Recorder,
+    watch: Watch,
 }
 
 impl<A, S> Clone for Sides<A, S> {
@@ -78,8 +80,7 @@ impl<A, S> Clone for Sides<A, S> {
             agent: self.agent.clone(),
             server: self.server.clone(),
             gate: self.gate.clone(),
-            observer: self.observer.clone(),
-            recorder: self.recorder.clone(),
+            watch: self.watch.clone(),
         }
     }
 }
@@ -89,22 +90,18 @@ where
     A: AsyncWrite + Unpin + Send + 'static,
     S: AsyncWrite + Unpin + Send + 'static,
 {
-    /// Forwards a client line to the server.
+    /// Forwards a client line to the server. The observer is told first: the server's
+    /// answer may be read back before this task runs again.
     async fn to_server(&self, line: &[u8]) -> bool {
-        let sent = send(&self.server, line).await;
-        if sent && line.len() <= MAX_PARSED_LINE {
-            lock(&self.observer).from_client(line);
-        }
-        sent
+        self.note_client(line);
+        send(&self.server, line).await
     }
 
     /// Writes a server line (or one the gate wrote in the server's place) to the client.
     async fn to_agent(&self, line: &[u8]) -> bool {
         let sent = send(&self.agent, line).await;
         if sent && line.len() <= MAX_PARSED_LINE {
-            for activity in lock(&self.observer).from_server(line) {
-                self.recorder.record(activity);
-            }
+            self.watch.server(Bytes::copy_from_slice(line));
         }
         sent
     }
@@ -112,10 +109,15 @@ where
     /// Answers a client request in the server's place: the observer sees the request and
     /// the answer as if the server had given it, so a refused call is recorded too.
     async fn answer(&self, request: &[u8], answer: &Value) -> bool {
-        if request.len() <= MAX_PARSED_LINE {
-            lock(&self.observer).from_client(request);
-        }
+        self.note_client(request);
         self.to_agent(&as_line(answer)).await
+    }
+
+    /// Queues a client line for the observer.
+    fn note_client(&self, line: &[u8]) {
+        if line.len() <= MAX_PARSED_LINE {
+            self.watch.client(Bytes::copy_from_slice(line));
+        }
     }
 
     /// Follows a held call's steps to the end, in its own task.
@@ -175,8 +177,7 @@ where
         agent: Arc::new(tokio::sync::Mutex::new(Some(agent_out))),
         server: Arc::new(tokio::sync::Mutex::new(Some(child_in))),
         gate,
-        observer: Arc::new(Mutex::new(observer)),
-        recorder,
+        watch: Watch::start(observer, recorder),
     };
 
     let upstream = tokio::spawn(from_agent(agent_in, sides.clone()));
@@ -278,12 +279,4 @@ async fn send<W: AsyncWrite + Unpin>(to: &tokio::sync::Mutex<Option<W>>, line: &
         return false;
     };
     to.write_all(line).await.is_ok() && to.flush().await.is_ok()
-}
-
-fn lock(observer: &Mutex<Observer>) -> std::sync::MutexGuard<'_, Observer> {
-    // A panic while holding the lock cannot leave the observer half-updated in a way that
-    // matters for forwarding, so a poisoned lock is still used.
-    observer
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -8,7 +8,7 @@
 
 mod gated;
 mod upstream;
-mod watch;
+pub(crate) mod watch;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

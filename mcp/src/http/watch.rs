@@ -64,7 +64,7 @@ pub(crate) struct Watch {
 
 impl Watch {
     /// Starts an observer task that records what it completes with `recorder`.
-    fn start(mut observer: Observer, recorder: Recorder) -> Watch {
+    pub(crate) fn start(mut observer: Observer, recorder: Recorder) -> Watch {
         let (seen, mut queue) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(seen) = queue.recv().await {
