@@ -52,15 +52,55 @@ pub async fn run(
     observer: Observer,
     recorder: Recorder,
 ) -> anyhow::Result<i32> {
-    proxy(
-        command,
-        gate,
-        observer,
-        recorder,
-        tokio::io::stdin(),
-        tokio::io::stdout(),
-    )
-    .await
+    let (agent_in, agent_out) = agent_streams();
+    proxy(command, gate, observer, recorder, agent_in, agent_out).await
+}
+
+/// This process's stdin and stdout as async streams. When they are pipes, as when an
+/// agent starts the proxy, they are read and written as pipes, by the runtime's event
+/// loop; tokio's stdin and stdout would hand every read and write to a blocking thread and
+/// back, tens of µs on every message. Anything else (a terminal, a file), or a stdout that
+/// is also stderr (its writes must not become non-blocking), goes through tokio's.
+fn agent_streams() -> (
+    Box<dyn AsyncRead + Unpin + Send>,
+    Box<dyn AsyncWrite + Unpin + Send>,
+) {
+    use std::os::fd::AsFd as _;
+    use tokio::net::unix::pipe;
+
+    let agent_in: Box<dyn AsyncRead + Unpin + Send> = match std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(pipe::Receiver::from_owned_fd)
+    {
+        Ok(pipe) => Box::new(pipe),
+        Err(_) => Box::new(tokio::io::stdin()),
+    };
+    let stdout = std::io::stdout();
+    let shared_with_stderr = same_file(stdout.as_fd(), std::io::stderr().as_fd());
+    let agent_out: Box<dyn AsyncWrite + Unpin + Send> = match stdout
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(pipe::Sender::from_owned_fd)
+    {
+        Ok(pipe) if !shared_with_stderr => Box::new(pipe),
+        _ => Box::new(tokio::io::stdout()),
+    };
+    (agent_in, agent_out)
+}
+
+/// Whether two descriptors are the same file (so a flag set on one may show on the other).
+fn same_file(a: std::os::fd::BorrowedFd<'_>, b: std::os::fd::BorrowedFd<'_>) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let metadata = |fd: std::os::fd::BorrowedFd<'_>| {
+        fd.try_clone_to_owned()
+            .and_then(|fd| std::fs::File::from(fd).metadata())
+    };
+    match (metadata(a), metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        // Unknown: assume they are, and take the safe path.
+        _ => true,
+    }
 }
 
 /// The writing end of a stream, shared by the pumps and held calls; `None` once closed.
