@@ -88,22 +88,36 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
     match Cli::parse().command {
-        Command::Bench(args) => runtime.block_on(bench::run(args)),
+        Command::Bench(args) => multi_threaded()?.block_on(bench::run(args)),
         Command::Proxy(args) => {
-            let code = runtime.block_on(proxy(args))?;
+            // A stdio proxy moves one message at a time between two pipes: on one thread,
+            // a message goes from one pipe to the other without waking another thread.
+            let runtime = match args.listen {
+                Some(_) => multi_threaded()?,
+                None => tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?,
+            };
+            // Sending recordings, reading traffic on the side, watching the budget and the
+            // policy file: never in the way of a message.
+            let background = recorder::background_runtime()?;
+            let code = runtime.block_on(proxy(args, background.handle()))?;
             std::process::exit(code)
         }
     }
 }
 
+fn multi_threaded() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
 /// Runs the proxy until the server exits (stdio) or the proxy is stopped (HTTP); returns
 /// the exit code.
-async fn proxy(args: ProxyArgs) -> anyhow::Result<i32> {
+async fn proxy(args: ProxyArgs, background: &tokio::runtime::Handle) -> anyhow::Result<i32> {
     let ProxyArgs {
         api_url,
         api_key,
@@ -117,18 +131,23 @@ async fn proxy(args: ProxyArgs) -> anyhow::Result<i32> {
     } = args;
     let spool = spool
         .unwrap_or_else(|| std::env::temp_dir().join(format!("humanaios-mcp-{agent_id}.spool")));
-    let governor = Governor::start(GovernorConfig {
-        policy,
-        api: Api::new(&api_url, &api_key, &agent_id)?,
-        // What the pinned tools belong to: the stdio command, or the upstream URL.
-        server: upstream.clone().unwrap_or_else(|| server.join(" ")),
-    })?;
+    // Tasks spawned in here run on the background thread.
+    let (governor, (recorder, sender)) = {
+        let _background = background.enter();
+        let governor = Governor::start(GovernorConfig {
+            policy,
+            api: Api::new(&api_url, &api_key, &agent_id)?,
+            // What the pinned tools belong to: the stdio command, or the upstream URL.
+            server: upstream.clone().unwrap_or_else(|| server.join(" ")),
+        })?;
+        let recording = recorder::start(recorder::RecorderConfig {
+            api_url,
+            api_key,
+            spool,
+        });
+        (governor, recording)
+    };
     let gate = Gate::governed(governor);
-    let (recorder, sender) = recorder::start(recorder::RecorderConfig {
-        api_url,
-        api_key,
-        spool,
-    });
     match (listen, upstream) {
         (Some(listen), Some(upstream)) => {
             let config = HttpConfig {

@@ -35,6 +35,9 @@ pub struct RecorderConfig {
 #[derive(Clone)]
 pub struct Recorder {
     queue: mpsc::UnboundedSender<Value>,
+    /// The runtime the sender runs on, where the work of reading traffic on the side goes
+    /// too (the binary gives it a thread of its own).
+    runtime: tokio::runtime::Handle,
 }
 
 impl Recorder {
@@ -43,14 +46,43 @@ impl Recorder {
         // Only fails once the sender task is gone, at shutdown.
         let _ = self.queue.send(activity);
     }
+
+    /// Runs `task` where the recorder runs, off the forwarding path.
+    pub(crate) fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(task);
+    }
 }
 
-/// Starts the sender. Dropping every [`Recorder`] ends it after a last send (or spool) of
+/// Starts the sender on the current runtime. Dropping every [`Recorder`] ends it after a last send (or spool) of
 /// what is queued; await the handle to be sure it is done.
 pub fn start(config: RecorderConfig) -> (Recorder, tokio::task::JoinHandle<()>) {
     let (queue, activities) = mpsc::unbounded_channel();
     let handle = tokio::spawn(run(config, activities));
-    (Recorder { queue }, handle)
+    let runtime = tokio::runtime::Handle::current();
+    (Recorder { queue, runtime }, handle)
+}
+
+/// A runtime for work that must not hold up forwarding — sending recordings, reading
+/// traffic on the side: one thread of its own at a lower scheduling priority, so that on a
+/// busy machine the kernel runs the forwarding thread first. Start the recorder inside it
+/// (`runtime.enter()`), and the side reading goes there too.
+pub fn background_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("humanaios-mcp-background")
+        .on_thread_start(|| {
+            // SAFETY: setpriority(2) on this thread's own id (Linux gives each thread its
+            // own nice value); it touches no memory. Failing leaves the default priority.
+            unsafe {
+                let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                libc::setpriority(libc::PRIO_PROCESS, thread, 10);
+            }
+        })
+        .enable_all()
+        .build()
 }
 
 /// Why a batch was not taken.

@@ -63,10 +63,11 @@ pub(crate) struct Watch {
 }
 
 impl Watch {
-    /// Starts an observer task that records what it completes with `recorder`.
+    /// Starts an observer task, where `recorder` runs, that records what it completes.
     pub(crate) fn start(mut observer: Observer, recorder: Recorder) -> Watch {
         let (seen, mut queue) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
+        let background = recorder.clone();
+        background.spawn(async move {
             while let Some(seen) = queue.recv().await {
                 match seen {
                     Seen::Client(body) => observer.from_client(&body),
