@@ -9,11 +9,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// When a request arrived: on the wall clock for the record, on the monotonic clock for
-/// its duration.
+/// its duration; and, once known, when its answer arrived.
 #[derive(Debug, Clone, Copy)]
 pub struct Started {
     at: DateTime<Utc>,
     instant: Instant,
+    ended: Option<Instant>,
 }
 
 impl Started {
@@ -22,16 +23,29 @@ impl Started {
         Started {
             at: Utc::now(),
             instant: Instant::now(),
+            ended: None,
+        }
+    }
+
+    /// The same request, answered at `ended` (for activities built some time after the
+    /// answer passed, as the proxy's side reading does).
+    pub fn ended_at(self, ended: Instant) -> Started {
+        Started {
+            ended: Some(ended),
+            ..self
         }
     }
 
     fn elapsed_ms(&self) -> i64 {
-        i64::try_from(self.instant.elapsed().as_millis()).unwrap_or(i64::MAX)
+        let ended = self.ended.unwrap_or_else(Instant::now);
+        let elapsed = ended.saturating_duration_since(self.instant);
+        i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
     }
 }
 
 /// Builds the activities of one agent in one run; each activity's duration runs from
-/// its [`Started`] to the moment it is built (when the answer arrived).
+/// its [`Started`] to when the answer arrived (the moment it is built, unless the
+/// [`Started`] says otherwise).
 #[derive(Debug, Clone)]
 pub struct Activities {
     agent_id: String,

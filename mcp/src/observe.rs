@@ -6,6 +6,7 @@
 //! roots) and their answers pass by unrecorded.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -48,8 +49,13 @@ impl Observer {
         }
     }
 
-    /// Notes what the client sent (one line of the stream: a message or a batch).
+    /// Notes what the client sent (one line of the stream: a message or a batch), now.
     pub fn from_client(&mut self, line: &[u8]) {
+        self.from_client_at(line, Started::now());
+    }
+
+    /// Notes what the client sent at `sent` (lines read on the side are read later).
+    pub fn from_client_at(&mut self, line: &[u8], sent: Started) {
         for message in messages(line) {
             let (Some(id), Some(method)) = (
                 message.get("id").filter(|id| !id.is_null()),
@@ -70,7 +76,7 @@ impl Observer {
             let request = Pending {
                 method: method.to_owned(),
                 tool,
-                started: Started::now(),
+                started: sent,
             };
             self.remember(id.to_string(), request);
         }
@@ -96,8 +102,13 @@ impl Observer {
         Some(request)
     }
 
-    /// Notes what the server sent and returns the activities it completes.
+    /// Notes what the server sent, now, and returns the activities it completes.
     pub fn from_server(&mut self, line: &[u8]) -> Vec<Value> {
+        self.from_server_at(line, Instant::now())
+    }
+
+    /// Notes what the server sent at `sent` and returns the activities it completes.
+    pub fn from_server_at(&mut self, line: &[u8], sent: Instant) -> Vec<Value> {
         let mut activities = Vec::new();
         for message in messages(line) {
             if message.get("method").is_some() {
@@ -109,25 +120,19 @@ impl Observer {
             let Some(request) = self.forget(&id.to_string()) else {
                 continue;
             };
+            let started = request.started.ended_at(sent);
             let tool = request
                 .tool
                 .as_ref()
                 .map(|(name, arguments)| (name.as_str(), arguments));
             if let Some(error) = message.get("error") {
-                activities.push(self.activities.error(
-                    &request.started,
-                    &request.method,
-                    tool,
-                    error,
-                ));
+                activities.push(
+                    self.activities
+                        .error(&started, &request.method, tool, error),
+                );
             } else if let Some((name, arguments)) = tool {
                 let result = message.get("result").unwrap_or(&Value::Null);
-                activities.push(self.activities.tool_call(
-                    &request.started,
-                    name,
-                    arguments,
-                    result,
-                ));
+                activities.push(self.activities.tool_call(&started, name, arguments, result));
             }
         }
         activities
@@ -173,6 +178,20 @@ mod tests {
             o.from_server(br#"{"jsonrpc":"2.0","id":7,"result":{}}"#)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_call_read_later_lasts_from_its_request_to_its_answer() {
+        // Lines read on the side carry the times they passed, not the time they are read.
+        let mut o = observer();
+        o.from_client_at(
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}"#,
+            Started::now(),
+        );
+        let answered = Instant::now() + std::time::Duration::from_millis(250);
+        let got = o.from_server_at(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#, answered);
+        let lasted = got[0]["durationMs"].as_i64().unwrap();
+        assert!((250..260).contains(&lasted), "{lasted} ms");
     }
 
     #[test]
