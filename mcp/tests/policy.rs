@@ -301,7 +301,53 @@ async fn a_changed_tool_is_caught_hidden_and_back_once_accepted(backend: Backend
     assert_eq!(proxied.finish().await, Some(0));
 }
 
+async fn calls_are_refused_once_the_daily_budget_is_spent(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
+    let (token, agent, key) = agent_with_key(api.addr).await;
+    graphql(
+        api.addr,
+        Some(&token),
+        "mutation($id: ID!) { updateAgent(id: $id, input: { config: { dailyBudgetUsd: \"0.05\" } }) { id } }",
+        json!({ "id": agent }),
+    )
+    .await;
+    let policy = database.dir.join("policy.toml");
+    std::fs::write(&policy, "[budget]\nenforce = true\n").unwrap();
+    let mut proxied = governed(&api, &key, &agent, &database.dir, &policy);
+    proxied.initialize().await;
+    let echo = |id| call(id, "echo", json!({ "message": "under budget" }), None);
+    let answer = proxied.request_message(echo(2)).await;
+    assert_eq!(answer["result"]["content"][0]["text"], "Echo: under budget");
+
+    // The agent's model calls, recorded elsewhere, spend the budget.
+    graphql(
+        api.addr,
+        Some(&token),
+        "mutation($a: [ActivityInput!]!) { recordActivities(activities: $a) { inserted } }",
+        json!({ "a": [{ "agentId": agent, "type": "DECISION", "costUsd": "0.06", "model": "gpt-4o" }] }),
+    )
+    .await;
+    // The proxy reads the spend every few seconds; from then on calls are refused.
+    let mut refused = Value::Null;
+    for id in 3..200 {
+        refused = proxied.request_message(echo(id)).await;
+        if refused["result"]["isError"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = error_text(&refused);
+    assert!(
+        text.contains("daily budget is spent")
+            && text.contains("$0.06 spent today of a daily budget of $0.05"),
+        "{text}"
+    );
+    assert_eq!(proxied.finish().await, Some(0));
+}
+
 on_both_backends!(
+    calls_are_refused_once_the_daily_budget_is_spent,
     held_calls_wait_for_a_person_and_go_through_once,
     a_changed_tool_is_caught_hidden_and_back_once_accepted,
 );
