@@ -2,6 +2,7 @@
 //! proxy's tests start a real server too): an SQLite file in its own directory, or a
 //! PostgreSQL database created on the server at `HUMANAIOS_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) and dropped when the value is dropped.
+//! Also where the tests find the Python that drives the official SDK clients, and
 //! [`conformance`] runs the official MCP conformance suite against an MCP server.
 
 pub mod conformance;
@@ -121,4 +122,32 @@ impl Drop for TestDatabase {
             .join();
         }
     }
+}
+
+/// The Python of the virtualenv that scripts/setup.sh installs the tests' Python packages
+/// into (the OpenTelemetry SDK, the MCP SDK): `$HUMANAIOS_TEST_VENV`, by default
+/// `~/.cache/humanaios/venv`.
+pub fn python() -> PathBuf {
+    let venv = std::env::var_os("HUMANAIOS_TEST_VENV").map_or_else(
+        || {
+            let cache = std::env::var_os("HUMANAIOS_CACHE").map_or_else(
+                || {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                        .join(".cache/humanaios")
+                },
+                PathBuf::from,
+            );
+            cache.join("venv")
+        },
+        PathBuf::from,
+    );
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `scripts/setup.sh --with-browser` to install the tests' Python \
+         packages into the virtualenv at $HUMANAIOS_TEST_VENV (default \
+         ~/.cache/humanaios/venv)",
+        python.display()
+    );
+    python
 }

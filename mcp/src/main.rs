@@ -1,11 +1,17 @@
 //! The `humanaios-mcp` command.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand};
 use humanaios_mcp::gate::Gate;
 use humanaios_mcp::govern::{Governor, GovernorConfig, api::Api};
+use humanaios_mcp::http::{self, HttpConfig};
 use humanaios_mcp::{observe::Observer, recorder, stdio};
+
+/// How long the HTTP proxy waits, once stopped, for the recorder's last send.
+const FINAL_SEND: Duration = Duration::from_secs(12);
 
 #[derive(Parser)]
 #[command(name = "humanaios-mcp", version, about = "HumanAIOS MCP proxy")]
@@ -17,7 +23,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs an MCP server behind the proxy on stdin/stdout:
-    /// `humanaios-mcp proxy --agent-id ID -- npx -y @modelcontextprotocol/server-everything`.
+    /// `humanaios-mcp proxy --agent-id ID -- npx -y @modelcontextprotocol/server-everything`,
+    /// or stands in front of a Streamable HTTP server:
+    /// `humanaios-mcp proxy --agent-id ID --listen 127.0.0.1:3000 --upstream http://127.0.0.1:3001/mcp`.
+    #[command(group(ArgGroup::new("transport").required(true).args(["listen", "server"])))]
     Proxy {
         /// The HumanAIOS API the calls are recorded with.
         #[arg(
@@ -39,8 +48,24 @@ enum Command {
         /// approval, the budget guard and tool pinning; reloaded when it changes.
         #[arg(long, env = "HUMANAIOS_MCP_POLICY")]
         policy: Option<PathBuf>,
-        /// The server command and its arguments.
-        #[arg(last = true, required = true)]
+        /// Serve Streamable HTTP on this address (the MCP endpoint is `/mcp`), forwarding
+        /// to `--upstream`.
+        #[arg(long, requires = "upstream")]
+        listen: Option<SocketAddr>,
+        /// The upstream server's MCP endpoint, e.g. `http://127.0.0.1:3001/mcp`.
+        #[arg(long, requires = "listen")]
+        upstream: Option<String>,
+        /// Sent as `Authorization` to the upstream instead of the client's own (without it
+        /// the client's is passed through), e.g. `Bearer TOKEN`.
+        #[arg(
+            long,
+            env = "HUMANAIOS_MCP_UPSTREAM_AUTHORIZATION",
+            hide_env_values = true,
+            requires = "upstream"
+        )]
+        upstream_authorization: Option<String>,
+        /// The stdio server's command and its arguments.
+        #[arg(last = true)]
         server: Vec<String>,
     },
 }
@@ -61,6 +86,9 @@ fn main() -> anyhow::Result<()> {
         agent_id,
         spool,
         policy,
+        listen,
+        upstream,
+        upstream_authorization,
         server,
     } = Cli::parse().command;
     let spool = spool
@@ -73,18 +101,37 @@ fn main() -> anyhow::Result<()> {
         let governor = Governor::start(GovernorConfig {
             policy,
             api: Api::new(&api_url, &api_key, &agent_id)?,
-            server: server.join(" "),
+            // Which server tool pins belong to: the upstream's URL or the command.
+            server: upstream.clone().unwrap_or_else(|| server.join(" ")),
         })?;
+        let gate = Gate::governed(governor);
         let (recorder, sender) = recorder::start(recorder::RecorderConfig {
             api_url,
             api_key,
             spool,
         });
-        let observer = Observer::new(agent_id, uuid::Uuid::now_v7());
-        let code = stdio::run(&server, Gate::governed(governor), observer, recorder).await;
-        // The recorder ends once its last handle is gone; wait for its final send.
-        let _ = sender.await;
-        code
+        match (listen, upstream) {
+            (Some(listen), Some(upstream)) => {
+                let config = HttpConfig {
+                    upstream,
+                    upstream_authorization,
+                    agent_id,
+                };
+                let served = http::run(listen, config, gate, recorder).await;
+                // The recorder ends once its last handle is gone; a request the proxy gave
+                // up waiting for may still hold one, so the final send is waited for only
+                // as long as one send may take.
+                let _ = tokio::time::timeout(FINAL_SEND, sender).await;
+                served.map(|()| 0)
+            }
+            _ => {
+                let observer = Observer::new(agent_id, uuid::Uuid::now_v7());
+                let code = stdio::run(&server, gate, observer, recorder).await;
+                // The recorder ends once its last handle is gone; wait for its final send.
+                let _ = sender.await;
+                code
+            }
+        }
     })?;
     std::process::exit(code)
 }

@@ -3,8 +3,8 @@
 //! newline-delimited JSON-RPC message at a time, unchanged, flushing each at once. Before a
 //! client message goes on, the [`Gate`] may answer it in the server's place or hold it for
 //! a human (other messages keep flowing meanwhile); a `tools/list` answer may be reviewed
-//! by the gate on its way back. Only after a message is forwarded is it read, on the side,
-//! by the [`Observer`]. The child's stderr is the proxy's stderr. When the agent closes
+//! by the gate on its way back. A client's request is noted by the [`Observer`] just before
+//! it goes on (so its answer is always matched); everything else is read after forwarding. The child's stderr is the proxy's stderr. When the agent closes
 //! stdin the child's stdin is closed and the child gets a moment to exit; when the proxy
 //! ends, for whatever reason, the child's whole process group is killed.
 
@@ -89,13 +89,14 @@ where
     A: AsyncWrite + Unpin + Send + 'static,
     S: AsyncWrite + Unpin + Send + 'static,
 {
-    /// Forwards a client line to the server.
+    /// Forwards a client line to the server. The observer notes the request first: a fast
+    /// server's answer can reach the other pump before this one would have got to it, and an
+    /// answer seen before its request would go unrecorded.
     async fn to_server(&self, line: &[u8]) -> bool {
-        let sent = send(&self.server, line).await;
-        if sent && line.len() <= MAX_PARSED_LINE {
+        if line.len() <= MAX_PARSED_LINE {
             lock(&self.observer).from_client(line);
         }
-        sent
+        send(&self.server, line).await
     }
 
     /// Writes a server line (or one the gate wrote in the server's place) to the client.

@@ -8,8 +8,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::api::{Api, activities, agent_with_key, graphql, start_api, summary};
-use common::session::{Session, proxy_args, server_everything};
+use common::session::Session;
+use common::{
+    Api, Recording, activities, agent_with_key, graphql, proxy_args, server_everything, start_api,
+    summary,
+};
 use humanaios::on_both_backends;
 use humanaios::testing::{Backend, TestDatabase};
 use serde_json::{Value, json};
@@ -30,16 +33,15 @@ action = "deny"
 reason = "no arithmetic today"
 "#;
 
-/// The proxy in front of server-everything, recording with `key` as `agent`, governed by
-/// the policy file `policy`.
+/// The proxy in front of server-everything, recording as `recording` says, governed by the
+/// policy file `policy`.
 fn governed(
     api: &Api,
-    key: &str,
-    agent: &str,
+    recording: &Recording,
     dir: &std::path::Path,
     policy: &std::path::Path,
 ) -> Session {
-    let mut args = proxy_args(api.addr, key, agent, &dir.join("proxy.spool"));
+    let mut args = proxy_args(api.addr, recording, &dir.join("proxy.spool"));
     args.extend(["--policy".into(), policy.display().to_string(), "--".into()]);
     args.extend(server_everything());
     Session::proxy(&args)
@@ -100,10 +102,15 @@ fn error_text(answer: &Value) -> String {
 async fn held_calls_wait_for_a_person_and_go_through_once(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let (token, agent, key) = agent_with_key(api.addr).await;
+    let recording = agent_with_key(api.addr).await;
+    let Recording {
+        token,
+        agent,
+        key: _,
+    } = &recording;
     let policy = database.dir.join("policy.toml");
     std::fs::write(&policy, POLICY).unwrap();
-    let mut proxied = governed(&api, &key, &agent, &database.dir, &policy);
+    let mut proxied = governed(&api, &recording, &database.dir, &policy);
     proxied.initialize().await;
 
     // Denied: answered at once, naming the rule's reason.
@@ -125,7 +132,7 @@ async fn held_calls_wait_for_a_person_and_go_through_once(backend: Backend) {
             Some("p3"),
         ))
         .await;
-    let task = one_pending_approval(&api, &token).await;
+    let task = one_pending_approval(&api, token).await;
     assert_eq!(task["title"], "Approve tool call: echo");
     let description = task["description"].as_str().unwrap();
     for expected in [
@@ -144,7 +151,7 @@ async fn held_calls_wait_for_a_person_and_go_through_once(backend: Backend) {
 
     decide(
         &api,
-        &token,
+        token,
         task["id"].as_str().unwrap(),
         "approve",
         json!({}),
@@ -160,10 +167,10 @@ async fn held_calls_wait_for_a_person_and_go_through_once(backend: Backend) {
     proxied
         .send(call(5, "echo", json!({ "message": "reject me" }), None))
         .await;
-    let task = one_pending_approval(&api, &token).await;
+    let task = one_pending_approval(&api, token).await;
     decide(
         &api,
-        &token,
+        token,
         task["id"].as_str().unwrap(),
         "reject",
         json!({ "reason": "not today" }),
@@ -182,10 +189,7 @@ async fn held_calls_wait_for_a_person_and_go_through_once(backend: Backend) {
         .await;
     let timed_out = proxied.next_matching(|m| m["id"] == 6).await;
     assert!(error_text(&timed_out).contains("within 3 s"), "{timed_out}");
-    assert!(
-        pending_approvals(&api, &token).await.is_empty(),
-        "withdrawn"
-    );
+    assert!(pending_approvals(&api, token).await.is_empty(), "withdrawn");
 
     // A changed policy takes effect without a restart.
     std::fs::write(&policy, "default = \"allow\"\n").unwrap();
@@ -209,7 +213,7 @@ async fn held_calls_wait_for_a_person_and_go_through_once(backend: Backend) {
         "the approved call was answered once"
     );
     // Every call is recorded: the approved one once, the refused ones as failed calls.
-    let recorded = activities(api.addr, &token, &agent, 5).await;
+    let recorded = activities(api.addr, token, agent, 5).await;
     let calls = summary(&recorded);
     let count = |name: &str, status: &str| {
         calls
@@ -238,7 +242,8 @@ fn tool_names(list: &Value) -> Vec<String> {
 async fn a_changed_tool_is_caught_hidden_and_back_once_accepted(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let (token, agent, key) = agent_with_key(api.addr).await;
+    let recording = agent_with_key(api.addr).await;
+    let Recording { token, agent, key } = &recording;
     // What `echo` said when it was first seen here (it has changed since).
     let server = server_everything().join(" ");
     let pinned = json!({ "agentId": agent, "server": server, "tools": [
@@ -246,7 +251,7 @@ async fn a_changed_tool_is_caught_hidden_and_back_once_accepted(backend: Backend
     ] });
     let answer = reqwest::Client::new()
         .post(format!("http://{}/api/v1/mcp/tools", api.addr))
-        .bearer_auth(&key)
+        .bearer_auth(key)
         .json(&pinned)
         .send()
         .await
@@ -254,7 +259,7 @@ async fn a_changed_tool_is_caught_hidden_and_back_once_accepted(backend: Backend
     assert_eq!(answer.status(), 200);
     let policy = database.dir.join("policy.toml");
     std::fs::write(&policy, "[pinning]\nchanged = \"hide\"\n").unwrap();
-    let mut proxied = governed(&api, &key, &agent, &database.dir, &policy);
+    let mut proxied = governed(&api, &recording, &database.dir, &policy);
     proxied.initialize().await;
 
     let listed = proxied.request(2, "tools/list", json!({})).await;
@@ -273,7 +278,7 @@ async fn a_changed_tool_is_caught_hidden_and_back_once_accepted(backend: Backend
     );
     let data = graphql(
         api.addr,
-        Some(&token),
+        Some(token),
         "{ alerts(firing: true) { nodes { kind message } } mcpTools(changedOnly: true) { id name } }",
         json!({}),
     )
@@ -284,7 +289,7 @@ async fn a_changed_tool_is_caught_hidden_and_back_once_accepted(backend: Backend
     let id = data["mcpTools"][0]["id"].clone();
     graphql(
         api.addr,
-        Some(&token),
+        Some(token),
         "mutation($id: ID!) { acceptMcpToolChange(id: $id) { id } }",
         json!({ "id": id }),
     )
@@ -304,17 +309,22 @@ async fn a_changed_tool_is_caught_hidden_and_back_once_accepted(backend: Backend
 async fn calls_are_refused_once_the_daily_budget_is_spent(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let (token, agent, key) = agent_with_key(api.addr).await;
+    let recording = agent_with_key(api.addr).await;
+    let Recording {
+        token,
+        agent,
+        key: _,
+    } = &recording;
     graphql(
         api.addr,
-        Some(&token),
+        Some(token),
         "mutation($id: ID!) { updateAgent(id: $id, input: { config: { dailyBudgetUsd: \"0.05\" } }) { id } }",
         json!({ "id": agent }),
     )
     .await;
     let policy = database.dir.join("policy.toml");
     std::fs::write(&policy, "[budget]\nenforce = true\n").unwrap();
-    let mut proxied = governed(&api, &key, &agent, &database.dir, &policy);
+    let mut proxied = governed(&api, &recording, &database.dir, &policy);
     proxied.initialize().await;
     let echo = |id| call(id, "echo", json!({ "message": "under budget" }), None);
     let answer = proxied.request_message(echo(2)).await;
@@ -323,7 +333,7 @@ async fn calls_are_refused_once_the_daily_budget_is_spent(backend: Backend) {
     // The agent's model calls, recorded elsewhere, spend the budget.
     graphql(
         api.addr,
-        Some(&token),
+        Some(token),
         "mutation($a: [ActivityInput!]!) { recordActivities(activities: $a) { inserted } }",
         json!({ "a": [{ "agentId": agent, "type": "DECISION", "costUsd": "0.06", "model": "gpt-4o" }] }),
     )

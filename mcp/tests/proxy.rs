@@ -8,8 +8,10 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::api::{activities, agent_with_key, start_api, summary};
-use common::session::{Session, proxy_args, server_everything};
+use common::session::Session;
+use common::{
+    Recording, activities, agent_with_key, proxy_args, server_everything, start_api, summary,
+};
 use humanaios::on_both_backends;
 use humanaios::testing::{Backend, TestDatabase};
 use serde_json::{Value, json};
@@ -43,8 +45,8 @@ async fn conversation(session: &mut Session) -> Vec<Value> {
     ]
 }
 
-fn proxy(api: SocketAddr, key: &str, agent: &str, spool: &std::path::Path) -> Session {
-    let mut args = proxy_args(api, key, agent, spool);
+fn proxy(api: SocketAddr, recording: &Recording, spool: &std::path::Path) -> Session {
+    let mut args = proxy_args(api, recording, spool);
     args.push("--".into());
     args.extend(server_everything());
     Session::proxy(&args)
@@ -53,7 +55,12 @@ fn proxy(api: SocketAddr, key: &str, agent: &str, spool: &std::path::Path) -> Se
 async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let (token, agent, key) = agent_with_key(api.addr).await;
+    let recording = agent_with_key(api.addr).await;
+    let Recording {
+        token,
+        agent,
+        key: _,
+    } = &recording;
 
     let command = server_everything();
     let mut direct = Session::start(&command[0], &command[1..]);
@@ -61,7 +68,7 @@ async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
     direct.finish().await;
 
     let spool = database.dir.join("proxy.spool");
-    let mut proxied = proxy(api.addr, &key, &agent, &spool);
+    let mut proxied = proxy(api.addr, &recording, &spool);
     let got = conversation(&mut proxied).await;
     // Ids are the client's own and the same in both sessions, so the answers match whole.
     assert_eq!(got, expected);
@@ -75,7 +82,7 @@ async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
         "the proxy exits as the server does"
     );
 
-    let recorded = activities(api.addr, &token, &agent, 3).await;
+    let recorded = activities(api.addr, token, agent, 3).await;
     assert_eq!(
         summary(&recorded),
         [
@@ -110,7 +117,12 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
     let addr = api.addr;
-    let (token, agent, key) = agent_with_key(addr).await;
+    let recording = agent_with_key(addr).await;
+    let Recording {
+        token,
+        agent,
+        key: _,
+    } = &recording;
     drop(api);
     // Wait until the port refuses connections.
     for _ in 0..100 {
@@ -121,7 +133,7 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
     }
 
     let spool = database.dir.join("proxy.spool");
-    let mut proxied = proxy(addr, &key, &agent, &spool);
+    let mut proxied = proxy(addr, &recording, &spool);
     let answers = conversation(&mut proxied).await;
     assert_eq!(
         answers[2]["result"]["content"][0]["text"], "Echo: hello through the proxy",
@@ -137,7 +149,7 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
 
     // The API comes back on the same address; the spooled calls arrive, once each.
     let _api = start_api(&database, addr).await;
-    let recorded = activities(addr, &token, &agent, 3).await;
+    let recorded = activities(addr, token, agent, 3).await;
     let names: Vec<&str> = recorded
         .iter()
         .map(|a| a["name"].as_str().unwrap())
@@ -146,7 +158,7 @@ async fn calls_made_while_the_api_is_down_arrive_after_it_is_back(backend: Backe
     assert_eq!(proxied.finish().await, Some(0));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        activities(addr, &token, &agent, 3).await.len(),
+        activities(addr, token, agent, 3).await.len(),
         3,
         "nothing twice"
     );

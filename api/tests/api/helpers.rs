@@ -2,7 +2,6 @@
 //! helpers for what the tests do over and over.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use humanaios::config::Config;
 use humanaios::startup::App;
@@ -289,30 +288,6 @@ pub fn error_code(answer: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("no error code in {answer}"))
 }
-/// The Python of the virtualenv that scripts/setup.sh installs the tests' Python packages
-/// into (the OpenTelemetry SDK, the MCP SDK): `$HUMANAIOS_TEST_VENV`, by default
-/// `~/.cache/humanaios/venv`.
-pub fn python() -> PathBuf {
-    let venv = std::env::var_os("HUMANAIOS_TEST_VENV").map_or_else(
-        || {
-            let cache = std::env::var_os("HUMANAIOS_CACHE").map_or_else(
-                || {
-                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                        .join(".cache/humanaios")
-                },
-                PathBuf::from,
-            );
-            cache.join("venv")
-        },
-        PathBuf::from,
-    );
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `scripts/setup.sh --with-browser` to install the tests' Python \
-         packages into the virtualenv at $HUMANAIOS_TEST_VENV (default \
-         ~/.cache/humanaios/venv)",
-        python.display()
-    );
-    python
-}
+
+/// The tests' Python (shared with the MCP proxy's tests).
+pub use humanaios::testing::python;

@@ -26,6 +26,8 @@ use crate::gate::Decision;
 /// modification time catches every way editors and deploy tools replace a file (rename
 /// over, truncate and write), which file-change notifications do not all report alike.
 const RELOAD_EVERY: Duration = Duration::from_secs(1);
+/// Most `tools/list` requests remembered while their answers are awaited.
+const MAX_LISTS: usize = 1_000;
 /// How often the agent's spend is read while the budget guard is on.
 const BUDGET_EVERY: Duration = Duration::from_secs(5);
 
@@ -132,7 +134,13 @@ impl Governor {
         let params = message.get("params").unwrap_or(&Value::Null);
         match (message.get("method").and_then(Value::as_str), id) {
             (Some("tools/list"), Some(id)) => {
-                lock(&self.lists).insert(id.to_string());
+                let mut lists = lock(&self.lists);
+                // Ids whose answers never come (or that a transport matches by itself, as
+                // the HTTP proxy does per exchange) must not pile up.
+                if lists.len() >= MAX_LISTS {
+                    lists.clear();
+                }
+                lists.insert(id.to_string());
                 Decision::Forward
             }
             (Some("tools/call"), Some(id)) => self.check_call(id, params),

@@ -1,9 +1,6 @@
 //! One MCP client session over a child's stdin/stdout, newline-delimited JSON-RPC, as an
-//! agent speaks to a stdio server (or to the proxy in front of one); and the commands that
-//! start server-everything and the proxy.
+//! agent speaks to a stdio server (or to the proxy in front of one).
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -13,33 +10,6 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 /// How long any one answer may take.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// The command that runs server-everything over stdio.
-pub fn server_everything() -> Vec<String> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-    assert!(
-        script.exists(),
-        "{} is missing: run scripts/setup.sh (npm ci)",
-        script.display()
-    );
-    vec!["node".into(), script.display().to_string(), "stdio".into()]
-}
-
-/// The proxy's arguments up to `--`: record with `api` as `agent`, with `key`.
-pub fn proxy_args(api: SocketAddr, key: &str, agent: &str, spool: &Path) -> Vec<String> {
-    vec![
-        "proxy".into(),
-        "--api-url".into(),
-        format!("http://{api}"),
-        "--api-key".into(),
-        key.into(),
-        "--agent-id".into(),
-        agent.into(),
-        "--spool".into(),
-        spool.display().to_string(),
-    ]
-}
 
 /// A client session with a child process.
 pub struct Session {
