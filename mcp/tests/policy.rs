@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use common::session::Session;
 use common::{
-    Api, Recording, activities, agent_with_key, graphql, proxy_args, server_everything, start_api,
-    summary,
+    Api, Recording, activities, agent_with_key, graphql, proxy_args, recording_api,
+    server_everything, start_api, summary,
 };
 use humanaios::on_both_backends;
 use humanaios::testing::{Backend, TestDatabase};
@@ -100,14 +100,8 @@ fn error_text(answer: &Value) -> String {
 }
 
 async fn held_calls_wait_for_a_person_and_go_through_once(backend: Backend) {
-    let database = TestDatabase::create(backend).await;
-    let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let recording = agent_with_key(api.addr).await;
-    let Recording {
-        token,
-        agent,
-        key: _,
-    } = &recording;
+    let (database, api, recording) = recording_api(backend).await;
+    let Recording { token, agent, .. } = &recording;
     let policy = database.dir.join("policy.toml");
     std::fs::write(&policy, POLICY).unwrap();
     let mut proxied = governed(&api, &recording, &database.dir, &policy);
@@ -307,14 +301,8 @@ async fn a_changed_tool_is_caught_hidden_and_back_once_accepted(backend: Backend
 }
 
 async fn calls_are_refused_once_the_daily_budget_is_spent(backend: Backend) {
-    let database = TestDatabase::create(backend).await;
-    let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let recording = agent_with_key(api.addr).await;
-    let Recording {
-        token,
-        agent,
-        key: _,
-    } = &recording;
+    let (database, api, recording) = recording_api(backend).await;
+    let Recording { token, agent, .. } = &recording;
     graphql(
         api.addr,
         Some(token),

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use common::session::Session;
 use common::{
-    Recording, activities, agent_with_key, proxy_args, server_everything, start_api, summary,
+    Recording, activities, agent_with_key, proxy_args, recording_api, server_everything, start_api,
+    summary,
 };
 use humanaios::on_both_backends;
 use humanaios::testing::{Backend, TestDatabase};
@@ -53,14 +54,8 @@ fn proxy(api: SocketAddr, recording: &Recording, spool: &std::path::Path) -> Ses
 }
 
 async fn every_answer_is_unchanged_and_each_call_is_recorded(backend: Backend) {
-    let database = TestDatabase::create(backend).await;
-    let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let recording = agent_with_key(api.addr).await;
-    let Recording {
-        token,
-        agent,
-        key: _,
-    } = &recording;
+    let (database, api, recording) = recording_api(backend).await;
+    let Recording { token, agent, .. } = &recording;
 
     let command = server_everything();
     let mut direct = Session::start(&command[0], &command[1..]);

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use humanaios::config::Config;
 use humanaios::startup::App;
-use humanaios::testing::TestDatabase;
+use humanaios::testing::{Backend, TestDatabase};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
@@ -109,6 +109,14 @@ pub async fn agent_with_key(addr: SocketAddr) -> Recording {
 async fn made(addr: SocketAddr, token: &str, mutation: &str, path: [&str; 2]) -> String {
     let data = graphql(addr, Some(token), mutation, json!({})).await;
     data[path[0]][path[1]].as_str().unwrap().to_owned()
+}
+
+/// A fresh API with an agent that records.
+pub async fn recording_api(backend: Backend) -> (TestDatabase, Api, Recording) {
+    let database = TestDatabase::create(backend).await;
+    let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
+    let recording = agent_with_key(api.addr).await;
+    (database, api, recording)
 }
 
 /// The agent's activities, oldest first, once `n` have arrived.
