@@ -102,7 +102,7 @@ impl Monitor {
     /// `monitor.wrap(handler)` for a single tool — whatever serves the server, rmcp's
     /// Streamable HTTP server included:
     ///
-    /// ```ignore
+    /// ```text
     /// #[tool(description = "Today's weather")]
     /// async fn get_weather(&self, Parameters(city): Parameters<City>) -> Result<CallToolResult, ErrorData> {
     ///     self.monitor.tool("get_weather", &city, async { /* the tool */ }).await
