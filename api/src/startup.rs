@@ -59,6 +59,7 @@ impl App {
                 std::time::Duration::from_millis(config.search_index_delay_ms),
             ),
             classifier: crate::tasks::detect::Classifier::from_config(&config).map(Arc::new),
+            stopping: tokio_util::sync::CancellationToken::new(),
             db,
             tokens: Arc::new(tokens),
             bus: event_bus(&config).await?,
@@ -97,11 +98,17 @@ impl App {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `signal` completes.
+    /// Serves until `signal` completes, then stops: long-held requests are told to end
+    /// (see [`AppState::stopping`]) and the requests in flight are finished.
     pub async fn run_until(
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let stopping = self.state.stopping.clone();
+        let signal = async move {
+            signal.await;
+            stopping.cancel();
+        };
         let limits = self.state.limits.clone();
         let sweeper = tokio::spawn(async move {
             let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -25,4 +25,8 @@ pub struct AppState {
     pub search_index: SearchIndexer,
     /// The optional LLM that refines what the detection rules flag.
     pub classifier: Option<Arc<crate::tasks::detect::Classifier>>,
+    /// Cancelled when the server begins to stop. Requests held open for long (an MCP
+    /// `wait_for_human_task`) end early on it, so that a graceful stop, which waits for
+    /// every request in flight, does not wait for them.
+    pub stopping: tokio_util::sync::CancellationToken,
 }

@@ -2,8 +2,8 @@
 //! proxy's tests start a real server too): an SQLite file in its own directory, or a
 //! PostgreSQL database created on the server at `HUMANAIOS_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) and dropped when the value is dropped.
+//! Also where the tests find the Python that drives the official SDK clients, and
 //! [`conformance`] runs the official MCP conformance suite against an MCP server.
-//! Also where the tests find the Python that drives the official SDK clients.
 
 pub mod conformance;
 

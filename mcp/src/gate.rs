@@ -61,11 +61,19 @@ impl Gate {
         self.governor.is_none()
     }
 
-    /// Decides about one message (or batch) from the client.
+    /// Decides about one message (or batch) from the client of a transport with one
+    /// client (stdio).
     pub fn check(&self, message: &Value) -> Decision {
+        self.check_in("", message)
+    }
+
+    /// Decides about one message (or batch) from the client whose requests `scope` names
+    /// (the HTTP proxy's session): request ids are the client's own, so two clients may use
+    /// the same id, and a cancellation reaches only its own client's held call.
+    pub fn check_in(&self, scope: &str, message: &Value) -> Decision {
         match &self.governor {
             None => Decision::Forward,
-            Some(governor) => governor.check(message),
+            Some(governor) => governor.check(scope, message),
         }
     }
 

@@ -32,7 +32,9 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use rmcp::model::{ClientNotification, ClientRequest, ErrorData, ProtocolVersion, ServerResult};
+use rmcp::model::{
+    CallToolResult, ClientNotification, ClientRequest, ErrorData, ProtocolVersion, ServerResult,
+};
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{RoleServer, Service};
 use serde_json::{Value, json};
@@ -59,6 +61,8 @@ pub struct MonitorConfig {
 pub struct Monitor {
     recorder: Recorder,
     agent_id: String,
+    /// What [`Monitor::tool`] records: one run for the monitor's life.
+    tools: Activities,
     sender: tokio::task::JoinHandle<()>,
 }
 
@@ -72,6 +76,7 @@ impl Monitor {
         });
         Monitor {
             recorder,
+            tools: Activities::new(config.agent_id.clone(), Uuid::now_v7()),
             agent_id: config.agent_id,
             sender,
         }
@@ -83,13 +88,47 @@ impl Monitor {
     /// rmcp's Streamable HTTP server (`StreamableHttpService`) takes only a
     /// `ServerHandler` (it reads tool schemas through `ServerHandler::get_tool`), which the
     /// wrapper is not: it wraps at the `Service` level so that nothing of the inner server
-    /// is re-implemented, and therefore nothing can be forgotten.
+    /// is re-implemented, and therefore nothing can be forgotten. A server served over
+    /// Streamable HTTP records its tools with [`Monitor::tool`] instead.
     pub fn wrap<S: Service<RoleServer>>(&self, server: S) -> Monitored<S> {
         Monitored {
             inner: server,
             recorder: self.recorder.clone(),
             activities: Activities::new(self.agent_id.clone(), Uuid::now_v7()),
         }
+    }
+
+    /// Records one tool's calls from inside its handler — the product spec's
+    /// `monitor.wrap(handler)` for a single tool — whatever serves the server, rmcp's
+    /// Streamable HTTP server included:
+    ///
+    /// ```text
+    /// #[tool(description = "Today's weather")]
+    /// async fn get_weather(&self, Parameters(city): Parameters<City>) -> Result<CallToolResult, ErrorData> {
+    ///     self.monitor.tool("get_weather", &city, async { /* the tool */ }).await
+    /// }
+    /// ```
+    ///
+    /// `call` runs unchanged and its answer is returned as it is; the `TOOL_CALL` (or, for
+    /// an `Err`, `ERROR`) activity goes to the background sender, which never blocks.
+    pub async fn tool<A, F>(
+        &self,
+        name: &str,
+        arguments: &A,
+        call: F,
+    ) -> Result<CallToolResult, ErrorData>
+    where
+        A: serde::Serialize + ?Sized,
+        F: std::future::Future<Output = Result<CallToolResult, ErrorData>>,
+    {
+        let started = Started::now();
+        let answer = call.await;
+        let arguments = serde_json::to_value(arguments).unwrap_or(Value::Null);
+        let tool = Some((name, &arguments));
+        if let Some(activity) = activity_of(&self.tools, &started, "tools/call", tool, &answer) {
+            self.recorder.record(activity);
+        }
+        answer
     }
 
     /// Waits until every activity is sent or spooled. The sender ends once the monitor and
@@ -120,7 +159,7 @@ impl<S> Monitored<S> {
     }
 
     /// Records the answer to a request for `method` (for `tools/call`, `tool` is the tool
-    /// and its arguments): every tool call, and a JSON-RPC error answering any request.
+    /// and its arguments).
     fn record(
         &self,
         started: &Started,
@@ -128,18 +167,31 @@ impl<S> Monitored<S> {
         tool: Option<(&str, &Value)>,
         answer: &Result<ServerResult, ErrorData>,
     ) {
-        let activity = match (answer, tool) {
-            (Ok(result), Some((name, arguments))) => {
-                let result = serde_json::to_value(result).unwrap_or(Value::Null);
-                self.activities.tool_call(started, name, arguments, &result)
-            }
-            (Ok(_), None) => return,
-            (Err(error), tool) => {
-                let error = serde_json::to_value(error).unwrap_or(Value::Null);
-                self.activities.error(started, method, tool, &error)
-            }
-        };
-        self.recorder.record(activity);
+        if let Some(activity) = activity_of(&self.activities, started, method, tool, answer) {
+            self.recorder.record(activity);
+        }
+    }
+}
+
+/// What the answer to a request for `method` records: every tool call (`tool` is the tool
+/// and its arguments), and a JSON-RPC error answering any request.
+fn activity_of<T: serde::Serialize>(
+    activities: &Activities,
+    started: &Started,
+    method: &str,
+    tool: Option<(&str, &Value)>,
+    answer: &Result<T, ErrorData>,
+) -> Option<Value> {
+    match (answer, tool) {
+        (Ok(result), Some((name, arguments))) => {
+            let result = serde_json::to_value(result).unwrap_or(Value::Null);
+            Some(activities.tool_call(started, name, arguments, &result))
+        }
+        (Ok(_), None) => None,
+        (Err(error), tool) => {
+            let error = serde_json::to_value(error).unwrap_or(Value::Null);
+            Some(activities.error(started, method, tool, &error))
+        }
     }
 }
 

@@ -8,10 +8,9 @@ mod common;
 
 use std::process::Output;
 
-use common::server_everything;
-use common::{Recording, activities, agent_with_key, start_api, summary};
+use common::{Recording, activities, recording_api, server_everything, summary};
 use humanaios::on_both_backends;
-use humanaios::testing::{Backend, TestDatabase};
+use humanaios::testing::Backend;
 
 /// Tiny numbers: 2 warm-up calls and 2 rounds of 5 on each path.
 const TINY: [&str; 6] = ["--calls", "5", "--rounds", "2", "--warmup", "2"];
@@ -74,9 +73,7 @@ async fn bad_options_are_refused_with_a_reason() {
 }
 
 async fn with_an_api_every_proxied_call_lands_there(backend: Backend) {
-    let database = TestDatabase::create(backend).await;
-    let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let Recording { token, agent, key } = agent_with_key(api.addr).await;
+    let (_database, api, Recording { token, agent, key }) = recording_api(backend).await;
     let url = format!("http://{}", api.addr);
     let report = stdout(
         &bench(

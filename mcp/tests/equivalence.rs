@@ -10,21 +10,13 @@
 mod common;
 
 use common::{
-    Recording, Seen, activities, agent_with_key, assert_same, conversation, http_proxy, npm_server,
-    sdk_server_http, server_everything, server_everything_http, start_api, stdio_proxy,
-    stdio_target, step, summary,
+    Recording, Seen, activities, assert_same, conversation, http_proxy, npm_server, recording_api,
+    sdk_server_http, server_everything, server_everything_http, stdio_proxy, stdio_target, step,
+    summary,
 };
 use humanaios::on_both_backends;
-use humanaios::testing::{Backend, TestDatabase};
+use humanaios::testing::Backend;
 use serde_json::{Value, json};
-
-/// A fresh API with an agent that records.
-async fn recording_api(backend: Backend) -> (TestDatabase, common::Api, Recording) {
-    let database = TestDatabase::create(backend).await;
-    let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let recording = agent_with_key(api.addr).await;
-    (database, api, recording)
-}
 
 /// Asserts that the proxied conversation left these activities, as `(type, name, status)`,
 /// oldest first; returns them.

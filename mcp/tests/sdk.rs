@@ -134,13 +134,14 @@ async fn converse<S: Service<RoleServer>>(server: S) -> Vec<Value> {
 async fn answers_are_unchanged_and_each_call_is_recorded(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let api = start_api(&database, "127.0.0.1:0".parse().unwrap()).await;
-    let Recording { token, agent, key } = agent_with_key(api.addr).await;
+    let recording = agent_with_key(api.addr).await;
+    let Recording { token, agent, key } = &recording;
     let expected = converse(Calculator).await;
 
     let spool = database.dir.join("sdk.spool");
     let monitor = Monitor::start(MonitorConfig {
         api_url: format!("http://{}", api.addr),
-        api_key: key,
+        api_key: key.clone(),
         agent_id: agent.clone(),
         spool: spool.clone(),
     });
@@ -159,7 +160,7 @@ async fn answers_are_unchanged_and_each_call_is_recorded(backend: Backend) {
     );
     monitor.finish().await;
 
-    let recorded = activities(api.addr, &token, &agent, 5).await;
+    let recorded = activities(api.addr, token, agent, 5).await;
     assert_eq!(
         summary(&recorded),
         [

@@ -305,6 +305,7 @@ impl HumanTools {
             tokio::select! {
                 () = ctx.ct.cancelled() => break,
                 () = tokio::time::sleep_until(deadline) => break,
+                () = self.state.stopping.cancelled() => break,
                 // The first tick is immediate: the client hears at once that we wait.
                 _ = heartbeat.tick() => {}
                 item = events.next() => match item {
@@ -344,7 +345,13 @@ impl HumanTools {
                 }
             }
         }
-        let text = if lifecycle::is_open(task.status) {
+        let text = if lifecycle::is_open(task.status) && self.state.stopping.is_cancelled() {
+            format!(
+                "The task {} is still {}; this HumanAIOS server is restarting, so the wait \
+                 ended early. Call wait_for_human_task again to keep waiting.",
+                task.id, task.status
+            )
+        } else if lifecycle::is_open(task.status) {
             format!(
                 "The task {} is still {}: nobody has finished it yet. Call \
                  wait_for_human_task again to keep waiting.",

@@ -21,7 +21,27 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     _database: TestDatabase,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    /// Dropping it begins the server's graceful stop.
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Runs a built server until its [`TestApp`] asks it to stop (or is dropped).
+fn serve(app: App, client: reqwest::Client, database: TestDatabase) -> TestApp {
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        client,
+        state,
+        _database: database,
+        shutdown: Some(shutdown),
+        served: Some(served),
+    }
 }
 
 /// Starts a server on a fresh database of `backend`.
@@ -43,23 +63,12 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     };
     configure(&mut config);
     let app = App::build(config).await.expect("the app builds");
-    let addr = app.local_addr();
-    let state = app.state().clone();
-    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
-    TestApp {
-        addr,
-        // Redirects are answers to check (OAuth), not to follow.
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        state,
-        _database: database,
-        _shutdown: shutdown,
-    }
+    // Redirects are answers to check (OAuth), not to follow.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    serve(app, client, database)
 }
 
 /// The Redis the cross-replica tests share.
@@ -83,20 +92,18 @@ impl TestApp {
         config.jwt_secret = Some(SecretString::from(TEST_JWT_SECRET));
         configure(&mut config);
         let app = App::build(config).await.expect("the replica builds");
-        let addr = app.local_addr();
-        let state = app.state().clone();
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
         Replica {
-            app: TestApp {
-                addr,
-                client: self.client.clone(),
-                state,
-                _database: TestDatabase::none(),
-                _shutdown: shutdown,
-            },
+            app: serve(app, self.client.clone(), TestDatabase::none()),
+        }
+    }
+
+    /// Stops the server as SIGTERM would (graceful: requests in flight are finished) and
+    /// returns once it has stopped, with what serving returned.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        drop(self.shutdown.take());
+        match self.served.take() {
+            Some(served) => served.await?,
+            None => Ok(()),
         }
     }
 }

@@ -19,6 +19,7 @@ use humanaios::on_both_backends;
 on_both_backends!(
     an_agent_asks_for_a_person_and_gets_the_answer_as_the_tool_result,
     the_route_answers_only_who_the_role_matrix_lets_in,
+    a_stopping_server_ends_open_waits_and_stops,
 );
 
 /// The next JSON line the client prints, which must be `step`.
@@ -252,4 +253,65 @@ async fn the_route_answers_only_who_the_role_matrix_lets_in(backend: Backend) {
     );
     let (status, _) = initialize(&app, Some(&key)).await;
     assert_eq!(status, 200);
+}
+
+/// Reads `response`'s SSE body until a chunk holds `wanted`; everything read so far.
+async fn read_until(response: &mut reqwest::Response, seen: &mut String, wanted: &str) {
+    while !seen.contains(wanted) {
+        let chunk = tokio::time::timeout(Duration::from_secs(20), response.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {wanted} in time; got {seen}"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("the stream ended without {wanted}: {seen}"));
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+async fn a_stopping_server_ends_open_waits_and_stops(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "waiter").await;
+    let key = ingest_key(&app, &admin.token).await;
+    let (status, task) = app
+        .post_json(
+            &key,
+            "/api/v1/tasks",
+            json!({ "agentId": agent, "title": "Check the door" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{task}");
+    let mut waiting = app
+        .client
+        .post(app.url("/mcp"))
+        .bearer_auth(&key)
+        .header("Accept", "application/json, text/event-stream")
+        .header("MCP-Protocol-Version", "2025-11-25")
+        .json(&json!({
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {
+                "name": "wait_for_human_task",
+                "arguments": { "task_id": task["id"], "timeout_seconds": 3600 },
+                "_meta": { "progressToken": "door" },
+            },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(waiting.status(), 200);
+    let mut seen = String::new();
+    read_until(&mut waiting, &mut seen, "notifications/progress").await;
+
+    // A graceful stop waits for requests in flight; an hour-long wait must not hold it.
+    let stopped = tokio::time::timeout(Duration::from_secs(15), async {
+        let (stopped, ()) =
+            tokio::join!(app.stop(), read_until(&mut waiting, &mut seen, "\"id\":2"));
+        stopped
+    })
+    .await
+    .expect("the server stops in time, the wait ending early");
+    stopped.expect("the server stopped cleanly");
+    assert!(seen.contains("restarting"), "the agent is told why: {seen}");
+    assert!(seen.contains("PENDING"), "{seen}");
 }

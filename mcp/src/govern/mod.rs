@@ -26,6 +26,8 @@ use crate::gate::Decision;
 /// modification time catches every way editors and deploy tools replace a file (rename
 /// over, truncate and write), which file-change notifications do not all report alike.
 const RELOAD_EVERY: Duration = Duration::from_secs(1);
+/// Most `tools/list` requests remembered while their answers are awaited.
+const MAX_LISTS: usize = 1_000;
 /// How often the agent's spend is read while the budget guard is on.
 const BUDGET_EVERY: Duration = Duration::from_secs(5);
 
@@ -90,10 +92,11 @@ impl Governor {
     }
 
     /// Decides about one client message or batch.
-    pub fn check(self: &Arc<Self>, message: &Value) -> Decision {
+    /// Decides about one message or batch of the client `scope` names (ids are per client).
+    pub fn check(self: &Arc<Self>, scope: &str, message: &Value) -> Decision {
         match message {
-            Value::Array(batch) => self.check_batch(batch),
-            Value::Object(_) => self.check_one(message),
+            Value::Array(batch) => self.check_batch(scope, batch),
+            Value::Object(_) => self.check_one(scope, message),
             _ => Decision::Forward,
         }
     }
@@ -101,10 +104,10 @@ impl Governor {
     /// A batch goes through whole or not at all: calls in it cannot be held one by one
     /// (batches exist only in protocol 2025-03-26), so a batch with a call the policy would
     /// not simply forward is refused, each request with an error.
-    fn check_batch(self: &Arc<Self>, batch: &[Value]) -> Decision {
+    fn check_batch(self: &Arc<Self>, scope: &str, batch: &[Value]) -> Decision {
         let mut forward = true;
         for message in batch {
-            match self.check_one(message) {
+            match self.check_one(scope, message) {
                 Decision::Forward => {}
                 Decision::Hold(_) | Decision::Answer(_) => forward = false,
             }
@@ -127,18 +130,24 @@ impl Governor {
         Decision::Answer(Value::Array(errors))
     }
 
-    fn check_one(self: &Arc<Self>, message: &Value) -> Decision {
+    fn check_one(self: &Arc<Self>, scope: &str, message: &Value) -> Decision {
         let id = message.get("id").filter(|id| !id.is_null());
         let params = message.get("params").unwrap_or(&Value::Null);
         match (message.get("method").and_then(Value::as_str), id) {
             (Some("tools/list"), Some(id)) => {
-                lock(&self.lists).insert(id.to_string());
+                let mut lists = lock(&self.lists);
+                // Ids whose answers never come (or that a transport matches by itself, as
+                // the HTTP proxy does per exchange) must not pile up.
+                if lists.len() >= MAX_LISTS {
+                    lists.clear();
+                }
+                lists.insert(id.to_string());
                 Decision::Forward
             }
-            (Some("tools/call"), Some(id)) => self.check_call(id, params),
+            (Some("tools/call"), Some(id)) => self.check_call(scope, id, params),
             (Some("notifications/cancelled"), None) => {
                 if let Some(request) = params.get("requestId")
-                    && let Some(cancel) = lock(&self.held).remove(&request.to_string())
+                    && let Some(cancel) = lock(&self.held).remove(&held_key(scope, request))
                 {
                     let _ = cancel.send(());
                 }
@@ -148,7 +157,7 @@ impl Governor {
         }
     }
 
-    fn check_call(self: &Arc<Self>, id: &Value, params: &Value) -> Decision {
+    fn check_call(self: &Arc<Self>, scope: &str, id: &Value, params: &Value) -> Decision {
         let policy = self.policy();
         let tool = params.get("name").and_then(Value::as_str).unwrap_or("");
         if policy.on_change == OnChange::Hide && lock(&self.changed).contains(tool) {
@@ -201,12 +210,20 @@ impl Governor {
         };
         let (steps, receiver) = mpsc::channel(8);
         let (cancel, cancelled) = oneshot::channel();
-        let key = id.to_string();
-        lock(&self.held).insert(key.clone(), cancel);
+        let key = held_key(scope, id);
+        if let Some(earlier) = lock(&self.held).insert(key.clone(), cancel) {
+            // The client reused the id of a call still held: the earlier call is cancelled
+            // (dropping its sender would withdraw it just the same, but say so).
+            let _ = earlier.send(());
+        }
         let governor = self.clone();
         tokio::spawn(async move {
             hold::wait(governor.api.clone(), held, steps, cancelled).await;
-            lock(&governor.held).remove(&key);
+            let mut held = lock(&governor.held);
+            // Forget this call, not a later one that reused its id.
+            if held.get(&key).is_some_and(oneshot::Sender::is_closed) {
+                held.remove(&key);
+            }
         });
         Decision::Hold(receiver)
     }
@@ -319,6 +336,11 @@ async fn watch_budget(governor: std::sync::Weak<Governor>) {
         drop(strong);
         tokio::time::sleep(BUDGET_EVERY).await;
     }
+}
+
+/// A held call's key: its client's scope and its id.
+fn held_key(scope: &str, id: &Value) -> String {
+    format!("{scope}\u{0}{id}")
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

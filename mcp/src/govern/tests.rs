@@ -3,6 +3,7 @@
 //! held call whose approval cannot be asked for.
 
 use std::io::Write as _;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -59,12 +60,12 @@ fn refusal_text(decision: Decision) -> String {
 async fn allowed_calls_and_other_messages_go_on_denied_ones_are_answered_with_why() {
     let (governor, _file) = governor(POLICY);
     assert!(matches!(
-        governor.check(&call(1, "echo")),
+        governor.check("", &call(1, "echo")),
         Decision::Forward
     ));
     let ping = json!({ "jsonrpc": "2.0", "id": 2, "method": "ping" });
-    assert!(matches!(governor.check(&ping), Decision::Forward));
-    let text = refusal_text(governor.check(&call(3, "shell")));
+    assert!(matches!(governor.check("", &ping), Decision::Forward));
+    let text = refusal_text(governor.check("", &call(3, "shell")));
     assert!(text.contains("denies `shell`: no shell access"), "{text}");
 }
 
@@ -72,13 +73,13 @@ async fn allowed_calls_and_other_messages_go_on_denied_ones_are_answered_with_wh
 async fn a_spent_budget_refuses_calls_but_not_the_rest() {
     let (governor, _file) = governor(POLICY);
     *lock(&governor.budget) = Some((true, "$5 spent today of a daily budget of $5".into()));
-    let text = refusal_text(governor.check(&call(1, "echo")));
+    let text = refusal_text(governor.check("", &call(1, "echo")));
     assert!(text.contains("daily budget is spent ($5 spent"), "{text}");
     let list = json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list" });
-    assert!(matches!(governor.check(&list), Decision::Forward));
+    assert!(matches!(governor.check("", &list), Decision::Forward));
     *lock(&governor.budget) = Some((false, String::new()));
     assert!(matches!(
-        governor.check(&call(3, "echo")),
+        governor.check("", &call(3, "echo")),
         Decision::Forward
     ));
 }
@@ -88,9 +89,9 @@ async fn a_batch_with_a_governed_call_is_refused_whole() {
     let (governor, _file) = governor(POLICY);
     let fine =
         json!([call(1, "echo"), { "jsonrpc": "2.0", "method": "notifications/initialized" }]);
-    assert!(matches!(governor.check(&fine), Decision::Forward));
+    assert!(matches!(governor.check("", &fine), Decision::Forward));
     let mixed = json!([call(1, "echo"), call(2, "shell")]);
-    let Decision::Answer(Value::Array(errors)) = governor.check(&mixed) else {
+    let Decision::Answer(Value::Array(errors)) = governor.check("", &mixed) else {
         panic!("the batch is answered");
     };
     let ids: Vec<&Value> = errors.iter().map(|e| &e["id"]).collect();
@@ -102,11 +103,11 @@ async fn a_batch_with_a_governed_call_is_refused_whole() {
 async fn changed_tools_stay_hidden_while_the_api_cannot_be_asked() {
     let (governor, _file) = governor(POLICY);
     lock(&governor.changed).insert("read_file".to_owned());
-    let text = refusal_text(governor.check(&call(1, "read_file")));
+    let text = refusal_text(governor.check("", &call(1, "read_file")));
     assert!(text.contains("an admin must accept the change"), "{text}");
 
     let list = json!({ "jsonrpc": "2.0", "id": "l1", "method": "tools/list" });
-    assert!(matches!(governor.check(&list), Decision::Forward));
+    assert!(matches!(governor.check("", &list), Decision::Forward));
     assert!(governor.awaits_review());
     let answer = json!({ "jsonrpc": "2.0", "id": "l1", "result": { "tools": [
         { "name": "echo", "inputSchema": { "type": "object" } },
@@ -132,7 +133,7 @@ async fn changed_tools_stay_hidden_while_the_api_cannot_be_asked() {
 #[tokio::test]
 async fn a_call_needing_approval_that_cannot_be_asked_for_is_refused() {
     let (governor, _file) = governor(POLICY);
-    let Decision::Hold(mut steps) = governor.check(&call(7, "delete_file")) else {
+    let Decision::Hold(mut steps) = governor.check("", &call(7, "delete_file")) else {
         panic!("held");
     };
     let step = tokio::time::timeout(Duration::from_secs(10), steps.recv())
@@ -151,15 +152,15 @@ async fn a_call_needing_approval_that_cannot_be_asked_for_is_refused() {
 async fn a_changed_policy_file_takes_effect_and_a_broken_one_does_not() {
     let (governor, file) = governor(POLICY);
     assert!(matches!(
-        governor.check(&call(1, "shell")),
+        governor.check("", &call(1, "shell")),
         Decision::Answer(_)
     ));
     std::fs::write(file.path(), "default = \"allow\"\n").unwrap();
-    wait_for(|| matches!(governor.check(&call(2, "shell")), Decision::Forward)).await;
+    wait_for(|| matches!(governor.check("", &call(2, "shell")), Decision::Forward)).await;
     std::fs::write(file.path(), "default = \"sometimes\"\n# longer than before").unwrap();
     tokio::time::sleep(RELOAD_EVERY * 3).await;
     assert!(
-        matches!(governor.check(&call(3, "shell")), Decision::Forward),
+        matches!(governor.check("", &call(3, "shell")), Decision::Forward),
         "the last good policy stays in force"
     );
 }
@@ -172,4 +173,78 @@ async fn wait_for(mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the condition did not hold within 10 s");
+}
+
+/// An API that opens a task for every approval asked, keeps it waiting, and notes which
+/// tasks were withdrawn.
+async fn patient_api() -> (String, Arc<Mutex<Vec<String>>>) {
+    use axum::extract::Path;
+    use axum::routing::{get, post};
+    let withdrawn = Arc::new(Mutex::new(Vec::new()));
+    let opened = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let noted = withdrawn.clone();
+    let router = axum::Router::new()
+        .route(
+            "/api/v1/tasks",
+            post(move || {
+                let n = opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async move { axum::Json(json!({ "id": format!("task-{n}") })) }
+            }),
+        )
+        .route(
+            "/api/v1/tasks/{id}",
+            get(|| async { axum::Json(json!({ "status": "PENDING" })) }),
+        )
+        .route(
+            "/api/v1/tasks/{id}/cancel",
+            post(move |Path(id): Path<String>| {
+                lock(&noted).push(id);
+                async { axum::Json(json!({ "status": "CANCELLED" })) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, withdrawn)
+}
+
+#[tokio::test]
+async fn a_cancellation_reaches_only_its_own_clients_held_call() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (url, withdrawn) = patient_api().await;
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(POLICY.as_bytes()).unwrap();
+    let governor = Governor::start(GovernorConfig {
+        policy: Some(file.path().to_owned()),
+        api: Api::new(&url, "key", "agent").unwrap(),
+        server: "test-server".into(),
+    })
+    .unwrap();
+    // Two clients hold a call with the same id.
+    let Decision::Hold(mut first) = governor.check("session-a", &call(7, "delete_a")) else {
+        panic!("held");
+    };
+    let Decision::Hold(mut second) = governor.check("session-b", &call(7, "delete_b")) else {
+        panic!("held");
+    };
+    // Let both tasks open, then client A cancels its call 7.
+    wait_for(|| lock(&governor.held).len() == 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cancel = json!({ "jsonrpc": "2.0", "method": "notifications/cancelled", "params": { "requestId": 7 } });
+    assert!(matches!(
+        governor.check("session-a", &cancel),
+        Decision::Forward
+    ));
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), first.recv())
+            .await
+            .expect("A's hold ends"),
+        None,
+        "a cancelled call is answered nothing"
+    );
+    wait_for(|| lock(&withdrawn).len() == 1).await;
+    // B's call still waits for its person.
+    let waiting = tokio::time::timeout(Duration::from_millis(1500), second.recv()).await;
+    assert!(waiting.is_err(), "B's call is still held: {waiting:?}");
+    assert_eq!(lock(&withdrawn).len(), 1);
 }

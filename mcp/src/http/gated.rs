@@ -27,8 +27,8 @@ use crate::gate::{Decision, Gate, Step};
 pub(crate) trait Checkpoint: Send + Sync + 'static {
     /// See [`Gate::is_open`].
     fn is_open(&self) -> bool;
-    /// See [`Gate::check`].
-    fn check(&self, message: &Value) -> Decision;
+    /// See [`Gate::check_in`].
+    fn check(&self, scope: &str, message: &Value) -> Decision;
     /// See [`Gate::review_tools_list`].
     fn review_tools_list(&self, response: Value) -> impl Future<Output = Value> + Send;
 }
@@ -38,8 +38,8 @@ impl Checkpoint for Gate {
         Gate::is_open(self)
     }
 
-    fn check(&self, message: &Value) -> Decision {
-        Gate::check(self, message)
+    fn check(&self, scope: &str, message: &Value) -> Decision {
+        Gate::check_in(self, scope, message)
     }
 
     fn review_tools_list(&self, response: Value) -> impl Future<Output = Value> + Send {

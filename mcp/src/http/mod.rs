@@ -196,7 +196,13 @@ async fn forward_post<G: Checkpoint>(
         (Decision::Forward, false)
     } else {
         match serde_json::from_slice::<Value>(&body) {
-            Ok(message) => (proxy.gate.check(&message), gated::lists_tools(&message)),
+            Ok(message) => {
+                // Request ids are per session; a sessionless exchange is its own scope.
+                let scope = session(&headers)
+                    .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+                let decision = proxy.gate.check(&scope, &message);
+                (decision, gated::lists_tools(&message))
+            }
             // Not JSON: the server will say so.
             Err(_) => (Decision::Forward, false),
         }

@@ -28,7 +28,7 @@ impl Checkpoint for Scripted {
         false
     }
 
-    fn check(&self, _message: &Value) -> Decision {
+    fn check(&self, _scope: &str, _message: &Value) -> Decision {
         if let Some(steps) = self.hold.lock().unwrap().take() {
             return Decision::Hold(steps);
         }
