@@ -113,7 +113,8 @@ mod tests {
             "{needing} of {} need a person",
             cases().len()
         );
-        for task_type in TaskType::ALL {
+        // APPROVAL tasks are opened by the MCP proxy's policy, never read from text.
+        for task_type in TaskType::ALL.iter().filter(|t| **t != TaskType::Approval) {
             assert!(
                 cases().iter().any(|c| c.expected == Some(*task_type)),
                 "no {task_type} example"
