@@ -89,21 +89,6 @@ impl Gate {
         }
     }
 
-    /// Whether any `tools/list` answer is awaited for review (transports skip parsing the
-    /// server's messages when not).
-    pub fn awaits_review(&self) -> bool {
-        self.governor
-            .as_ref()
-            .is_some_and(|governor| governor.awaits_review())
-    }
-
-    /// Whether a server message answers a `tools/list` request the gate wants to review.
-    pub fn expects_review(&self, message: &Value) -> bool {
-        self.governor
-            .as_ref()
-            .is_some_and(|governor| governor.expects_review(message))
-    }
-
     /// Reviews the server's response to a `tools/list` request before the client sees it;
     /// returns the message to send (the same one unless a tool is hidden).
     pub async fn review_tools_list(&self, response: Value) -> Value {
@@ -112,4 +97,17 @@ impl Gate {
             Some(governor) => governor.review_tools_list(response).await,
         }
     }
+}
+
+/// The id of a `tools/list` request (whose answer the gate reviews), if `message` is one.
+pub fn lists_tools(message: &Value) -> Option<&Value> {
+    if message.get("method").and_then(Value::as_str) != Some("tools/list") {
+        return None;
+    }
+    message.get("id").filter(|id| !id.is_null())
+}
+
+/// Whether `haystack` holds `needle`: the cheap look at a raw line before any parse.
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -9,6 +9,7 @@
 //! stdin the child's stdin is closed and the child gets a moment to exit; when the proxy
 //! ends, for whatever reason, the child's whole process group is killed.
 
+use std::collections::HashSet;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader};
 use tokio::process::Command;
 
-use crate::gate::{Decision, Gate, Step};
+use crate::gate::{Decision, Gate, Step, contains, lists_tools};
 use crate::http::watch::Watch;
 use crate::observe::Observer;
 use crate::recorder::Recorder;
@@ -112,6 +113,8 @@ struct Sides<A, S> {
     server: Shared<S>,
     gate: Gate,
     watch: Watch,
+    /// Ids of the client's `tools/list` requests whose answers the gate reviews.
+    lists: Arc<std::sync::Mutex<HashSet<String>>>,
 }
 
 impl<A, S> Clone for Sides<A, S> {
@@ -121,6 +124,7 @@ impl<A, S> Clone for Sides<A, S> {
             server: self.server.clone(),
             gate: self.gate.clone(),
             watch: self.watch.clone(),
+            lists: self.lists.clone(),
         }
     }
 }
@@ -130,10 +134,18 @@ where
     A: AsyncWrite + Unpin + Send + 'static,
     S: AsyncWrite + Unpin + Send + 'static,
 {
-    /// Forwards a client line to the server. The observer is told first: the server's
-    /// answer may be read back before this task runs again.
+    /// Forwards a client line to the server. The observer (and, for a `tools/list` the
+    /// gate reviews, the list of those awaited) is told first: the server's answer may be
+    /// read back before this task runs again.
     async fn to_server(&self, line: &[u8]) -> bool {
         self.note_client(line);
+        if !self.gate.is_open()
+            && contains(line, b"tools/list")
+            && let Ok(message) = serde_json::from_slice::<Value>(line)
+            && let Some(id) = lists_tools(&message)
+        {
+            lists(&self.lists).insert(id.to_string());
+        }
         send(&self.server, line).await
     }
 
@@ -218,6 +230,7 @@ where
         server: Arc::new(tokio::sync::Mutex::new(Some(child_in))),
         gate,
         watch: Watch::start(observer, recorder),
+        lists: Arc::default(),
     };
 
     let upstream = tokio::spawn(from_agent(agent_in, sides.clone()));
@@ -279,8 +292,9 @@ where
     let mut lines = BufReader::new(from);
     let mut line = Vec::new();
     while next_line(&mut lines, &mut line).await {
-        let reviewed = match sides.gate.awaits_review() {
-            true => review(&sides.gate, &line).await,
+        let awaited = !lists(&sides.lists).is_empty();
+        let reviewed = match awaited {
+            true => review(&sides, &line).await,
             false => None,
         };
         let line = reviewed.as_deref().unwrap_or(&line);
@@ -290,13 +304,24 @@ where
     }
 }
 
-/// The gate's version of a `tools/list` answer, if `line` is one it asked to review.
-async fn review(gate: &Gate, line: &[u8]) -> Option<Vec<u8>> {
+/// The gate's version of a `tools/list` answer, if `line` answers one the client sent.
+async fn review<A, S>(sides: &Sides<A, S>, line: &[u8]) -> Option<Vec<u8>> {
     let message: Value = serde_json::from_slice(line).ok()?;
-    if !gate.expects_review(&message) {
+    let answers_list = message.get("method").is_none()
+        && message
+            .get("id")
+            .is_some_and(|id| lists(&sides.lists).remove(&id.to_string()));
+    if !answers_list {
         return None;
     }
-    Some(as_line(&gate.review_tools_list(message).await))
+    Some(as_line(&sides.gate.review_tools_list(message).await))
+}
+
+fn lists(lists: &std::sync::Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    // A set of ids is never left half-updated; a poisoned lock is still usable.
+    lists
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Reads the next newline-terminated message into `line`; false at the end of input or on

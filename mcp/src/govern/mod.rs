@@ -20,14 +20,12 @@ use tokio::sync::{mpsc, oneshot};
 
 use self::api::Api;
 use self::policy::{Action, OnChange, Policy};
-use crate::gate::Decision;
+use crate::gate::{Decision, contains};
 
 /// How often the policy file is checked for changes. Polling the file's length and
 /// modification time catches every way editors and deploy tools replace a file (rename
 /// over, truncate and write), which file-change notifications do not all report alike.
 const RELOAD_EVERY: Duration = Duration::from_secs(1);
-/// Most `tools/list` requests remembered while their answers are awaited.
-const MAX_LISTS: usize = 1_000;
 /// How often the agent's spend is read while the budget guard is on.
 const BUDGET_EVERY: Duration = Duration::from_secs(5);
 
@@ -49,8 +47,6 @@ pub struct Governor {
     budget: Mutex<Option<(bool, String)>>,
     /// Tools whose changed definition waits for an admin (hidden when the policy says so).
     changed: Mutex<HashSet<String>>,
-    /// Ids of `tools/list` requests whose answers are to be reviewed.
-    lists: Mutex<HashSet<String>>,
     /// Held calls by request id, to withdraw when the client cancels them.
     held: Mutex<HashMap<String, oneshot::Sender<()>>>,
 }
@@ -69,7 +65,6 @@ impl Governor {
             server: config.server,
             budget: Mutex::new(None),
             changed: Mutex::new(HashSet::new()),
-            lists: Mutex::new(HashSet::new()),
             held: Mutex::new(HashMap::new()),
         });
         if let Some(path) = config.policy {
@@ -103,16 +98,17 @@ impl Governor {
 
     /// A batch goes through whole or not at all: calls in it cannot be held one by one
     /// (batches exist only in protocol 2025-03-26), so a batch with a call the policy would
-    /// not simply forward is refused, each request with an error.
+    /// not simply forward is refused, each request with an error — and nothing in it is
+    /// acted on (no approval is asked for a call that will not be made).
     fn check_batch(self: &Arc<Self>, scope: &str, batch: &[Value]) -> Decision {
-        let mut forward = true;
-        for message in batch {
-            match self.check_one(scope, message) {
-                Decision::Forward => {}
-                Decision::Hold(_) | Decision::Answer(_) => forward = false,
+        let governed = batch.iter().any(|message| match call_of(message) {
+            Some((id, params)) => !matches!(self.rule(id, params), Ruling::Forward),
+            None => false,
+        });
+        if !governed {
+            for message in batch {
+                self.check_one(scope, message);
             }
-        }
-        if forward {
             return Decision::Forward;
         }
         let errors: Vec<Value> = batch
@@ -131,37 +127,28 @@ impl Governor {
     }
 
     fn check_one(self: &Arc<Self>, scope: &str, message: &Value) -> Decision {
-        let id = message.get("id").filter(|id| !id.is_null());
-        let params = message.get("params").unwrap_or(&Value::Null);
-        match (message.get("method").and_then(Value::as_str), id) {
-            (Some("tools/list"), Some(id)) => {
-                let mut lists = lock(&self.lists);
-                // Ids whose answers never come (or that a transport matches by itself, as
-                // the HTTP proxy does per exchange) must not pile up.
-                if lists.len() >= MAX_LISTS {
-                    lists.clear();
-                }
-                lists.insert(id.to_string());
-                Decision::Forward
-            }
-            (Some("tools/call"), Some(id)) => self.check_call(scope, id, params),
-            (Some("notifications/cancelled"), None) => {
-                if let Some(request) = params.get("requestId")
-                    && let Some(cancel) = lock(&self.held).remove(&held_key(scope, request))
-                {
-                    let _ = cancel.send(());
-                }
-                Decision::Forward
-            }
-            _ => Decision::Forward,
+        if let Some((id, params)) = call_of(message) {
+            return match self.rule(id, params) {
+                Ruling::Forward => Decision::Forward,
+                Ruling::Refuse(answer) => Decision::Answer(answer),
+                Ruling::Hold(held) => self.hold(scope, *held),
+            };
         }
+        if message.get("method").and_then(Value::as_str) == Some("notifications/cancelled")
+            && let Some(request) = message.get("params").and_then(|p| p.get("requestId"))
+            && let Some(cancel) = lock(&self.held).remove(&held_key(scope, request))
+        {
+            let _ = cancel.send(());
+        }
+        Decision::Forward
     }
 
-    fn check_call(self: &Arc<Self>, scope: &str, id: &Value, params: &Value) -> Decision {
+    /// What the policy, the pins and the budget say of a `tools/call`; no side effects.
+    fn rule(&self, id: &Value, params: &Value) -> Ruling {
         let policy = self.policy();
         let tool = params.get("name").and_then(Value::as_str).unwrap_or("");
         if policy.on_change == OnChange::Hide && lock(&self.changed).contains(tool) {
-            return Decision::Answer(replies::refusal(
+            return Ruling::Refuse(replies::refusal(
                 id,
                 &format!(
                     "the tool `{tool}` changed its definition since it was pinned; an admin \
@@ -175,7 +162,7 @@ impl Governor {
                 .reason
                 .as_deref()
                 .unwrap_or("the tool is not allowed");
-            return Decision::Answer(replies::refusal(
+            return Ruling::Refuse(replies::refusal(
                 id,
                 &format!("the proxy's policy denies `{tool}`: {why}"),
             ));
@@ -183,17 +170,17 @@ impl Governor {
         if policy.enforce_budget
             && let Some((true, said)) = lock(&self.budget).clone()
         {
-            return Decision::Answer(replies::refusal(
+            return Ruling::Refuse(replies::refusal(
                 id,
                 &format!("the agent's daily budget is spent ({said}); `{tool}` was not called"),
             ));
         }
         if verdict.action == Action::Allow {
-            return Decision::Forward;
+            return Ruling::Forward;
         }
         let meta = params.get("_meta").unwrap_or(&Value::Null);
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
-        let held = hold::Held {
+        Ruling::Hold(Box::new(hold::Held {
             id: id.clone(),
             tool: tool.to_owned(),
             agent_reason: meta
@@ -207,10 +194,14 @@ impl Governor {
             server: self.server.clone(),
             timeout: policy.approval_timeout,
             progress_every: policy.progress_every,
-        };
+        }))
+    }
+
+    /// Starts waiting for a person's decision on `held`, cancellable by its client.
+    fn hold(self: &Arc<Self>, scope: &str, held: hold::Held) -> Decision {
         let (steps, receiver) = mpsc::channel(8);
         let (cancel, cancelled) = oneshot::channel();
-        let key = held_key(scope, id);
+        let key = held_key(scope, &held.id);
         if let Some(earlier) = lock(&self.held).insert(key.clone(), cancel) {
             // The client reused the id of a call still held: the earlier call is cancelled
             // (dropping its sender would withdraw it just the same, but say so).
@@ -226,22 +217,6 @@ impl Governor {
             }
         });
         Decision::Hold(receiver)
-    }
-
-    /// Whether any `tools/list` answer is awaited.
-    pub fn awaits_review(&self) -> bool {
-        !lock(&self.lists).is_empty()
-    }
-
-    /// Whether `message` from the server answers a `tools/list` the governor asked to see
-    /// (each answer is claimed once).
-    pub fn expects_review(&self, message: &Value) -> bool {
-        match message.get("id") {
-            Some(id) if message.get("result").is_some() => {
-                lock(&self.lists).remove(&id.to_string())
-            }
-            _ => false,
-        }
     }
 
     /// Reports a `tools/list` answer for pinning. When the policy hides changed tools, the
@@ -338,13 +313,25 @@ async fn watch_budget(governor: std::sync::Weak<Governor>) {
     }
 }
 
+/// What the policy says of one call.
+enum Ruling {
+    Forward,
+    Refuse(Value),
+    Hold(Box<hold::Held>),
+}
+
+/// A `tools/call` request's id and params.
+fn call_of(message: &Value) -> Option<(&Value, &Value)> {
+    if message.get("method").and_then(Value::as_str) != Some("tools/call") {
+        return None;
+    }
+    let id = message.get("id").filter(|id| !id.is_null())?;
+    Some((id, message.get("params").unwrap_or(&Value::Null)))
+}
+
 /// A held call's key: its client's scope and its id.
 fn held_key(scope: &str, id: &Value) -> String {
     format!("{scope}\u{0}{id}")
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

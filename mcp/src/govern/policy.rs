@@ -224,14 +224,6 @@ impl Policy {
                 reason: None,
             })
     }
-
-    /// Whether any call could be held or refused (if not, the proxy need not look).
-    pub fn governs_calls(&self) -> bool {
-        self.default != Action::Allow
-            || self.rules.iter().any(|r| r.action != Action::Allow)
-            || self.enforce_budget
-            || self.on_change == OnChange::Hide
-    }
 }
 
 #[cfg(test)]
@@ -275,11 +267,11 @@ mod tests {
     }
 
     #[test]
-    fn no_file_allows_everything_and_governs_nothing() {
+    fn no_file_allows_everything_guards_no_budget_and_only_alerts() {
         let policy = Policy::allow_all();
         assert_eq!(policy.verdict("anything").action, Action::Allow);
-        assert!(!policy.governs_calls());
-        assert!(Policy::parse("default = \"deny\"").unwrap().governs_calls());
+        assert!(!policy.enforce_budget);
+        assert_eq!(policy.on_change, OnChange::Alert);
     }
 
     #[test]

@@ -85,18 +85,22 @@ async fn a_spent_budget_refuses_calls_but_not_the_rest() {
 }
 
 #[tokio::test]
-async fn a_batch_with_a_governed_call_is_refused_whole() {
+async fn a_batch_with_a_governed_call_is_refused_whole_and_asks_nobody() {
     let (governor, _file) = governor(POLICY);
     let fine =
         json!([call(1, "echo"), { "jsonrpc": "2.0", "method": "notifications/initialized" }]);
     assert!(matches!(governor.check("", &fine), Decision::Forward));
-    let mixed = json!([call(1, "echo"), call(2, "shell")]);
+    let mixed = json!([call(1, "echo"), call(2, "delete_file"), call(3, "shell")]);
     let Decision::Answer(Value::Array(errors)) = governor.check("", &mixed) else {
         panic!("the batch is answered");
     };
     let ids: Vec<&Value> = errors.iter().map(|e| &e["id"]).collect();
-    assert_eq!(ids, [&json!(1), &json!(2)]);
+    assert_eq!(ids, [&json!(1), &json!(2), &json!(3)]);
     assert!(errors.iter().all(|e| e["error"]["code"] == -32600));
+    assert!(
+        lock(&governor.held).is_empty(),
+        "no approval is asked for a call that will not be made"
+    );
 }
 
 #[tokio::test]
@@ -106,20 +110,10 @@ async fn changed_tools_stay_hidden_while_the_api_cannot_be_asked() {
     let text = refusal_text(governor.check("", &call(1, "read_file")));
     assert!(text.contains("an admin must accept the change"), "{text}");
 
-    let list = json!({ "jsonrpc": "2.0", "id": "l1", "method": "tools/list" });
-    assert!(matches!(governor.check("", &list), Decision::Forward));
-    assert!(governor.awaits_review());
     let answer = json!({ "jsonrpc": "2.0", "id": "l1", "result": { "tools": [
         { "name": "echo", "inputSchema": { "type": "object" } },
         { "name": "read_file", "inputSchema": { "type": "object" } },
     ] } });
-    let other = json!({ "jsonrpc": "2.0", "id": "x", "result": {} });
-    assert!(!governor.expects_review(&other));
-    assert!(governor.expects_review(&answer));
-    assert!(
-        !governor.expects_review(&answer),
-        "each answer is claimed once"
-    );
     let reviewed = governor.review_tools_list(answer).await;
     let names: Vec<&str> = reviewed["result"]["tools"]
         .as_array()

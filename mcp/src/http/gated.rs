@@ -47,12 +47,6 @@ impl Checkpoint for Gate {
     }
 }
 
-/// Whether a client message is a `tools/list` request (whose answer the gate reviews).
-pub(crate) fn lists_tools(message: &Value) -> bool {
-    message.get("method").and_then(Value::as_str) == Some("tools/list")
-        && message.get("id").is_some_and(|id| !id.is_null())
-}
-
 /// The answer the gate gives in the server's place.
 pub(crate) fn answered(message: Value, watch: &Watch) -> Response {
     watch.server(Bytes::from(message.to_string()));

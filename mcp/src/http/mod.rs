@@ -201,7 +201,7 @@ async fn forward_post<G: Checkpoint>(
                 let scope = session(&headers)
                     .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
                 let decision = proxy.gate.check(&scope, &message);
-                (decision, gated::lists_tools(&message))
+                (decision, crate::gate::lists_tools(&message).is_some())
             }
             // Not JSON: the server will say so.
             Err(_) => (Decision::Forward, false),

@@ -13,6 +13,8 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 /// A client session with a child process.
 pub struct Session {
+    /// Every message the other side wrote so far, skipped ones included.
+    pub transcript: Vec<Value>,
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
@@ -29,6 +31,7 @@ impl Session {
             .spawn()
             .unwrap();
         Session {
+            transcript: Vec::new(),
             stdin: child.stdin.take(),
             stdout: BufReader::new(child.stdout.take().unwrap()),
             child,
@@ -56,7 +59,9 @@ impl Session {
             .await
             .expect("a message in time")
             .unwrap();
-        (read > 0).then(|| serde_json::from_str(&line).unwrap())
+        let message: Value = (read > 0).then(|| serde_json::from_str(&line).unwrap())?;
+        self.transcript.push(message.clone());
+        Some(message)
     }
 
     /// The next message for which `wanted` holds, skipping others.
@@ -104,18 +109,15 @@ impl Session {
         self.finish_reading().await.0
     }
 
-    /// Closes stdin and returns the exit code and every message written after that.
+    /// Closes stdin and returns the exit code and the whole transcript.
     pub async fn finish_reading(mut self) -> (Option<i32>, Vec<Value>) {
         drop(self.stdin.take());
-        let mut rest = Vec::new();
-        while let Some(message) = self.next().await {
-            rest.push(message);
-        }
+        while self.next().await.is_some() {}
         let code = tokio::time::timeout(PATIENCE, self.child.wait())
             .await
             .expect("exited in time")
             .unwrap()
             .code();
-        (code, rest)
+        (code, self.transcript)
     }
 }
