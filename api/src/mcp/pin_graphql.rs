@@ -43,10 +43,8 @@ impl McpToolMutation {
         let actor = audit_actor(ctx)?;
         let by = viewer.user_id("accepting an MCP tool change")?;
         let id = parse_id(&id, "id")?;
-        Ok(
-            pins::accept(ctx.state()?, viewer.org_id, &actor, Some(by.0), id)
-                .await?
-                .into(),
-        )
+        Ok(pins::accept(ctx.state()?, viewer.org_id, &actor, by.0, id)
+            .await?
+            .into())
     }
 }

@@ -68,6 +68,6 @@ async fn accept(
 ) -> ApiResult<axum::Json<McpToolView>> {
     let id = path_id(&id, "MCP tool")?;
     let by = viewer.user_id("accepting an MCP tool change")?;
-    let tool = pins::accept(&state, viewer.org_id, &actor, Some(by.0), id).await?;
+    let tool = pins::accept(&state, viewer.org_id, &actor, by.0, id).await?;
     Ok(axum::Json(tool.into()))
 }

@@ -5,6 +5,8 @@
 //! accepts it — the proxy hides such tools when its policy says so. A tool that changes
 //! back to its pinned definition is pinned again and its alert resolved.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use entity::{AgentId, AlertKind, OrgId, alert_event, mcp_tool};
 use sea_orm::UpdateMany;
@@ -49,7 +51,7 @@ pub struct ToolsSeen {
 }
 
 /// Where a tool stands against its pin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PinStatus {
     /// Seen for the first time just now, and pinned.
@@ -125,6 +127,7 @@ pub async fn observe(state: &AppState, org: OrgId, seen: ToolsSeen) -> ApiResult
         ));
     }
     let mut named = Vec::with_capacity(seen.tools.len());
+    let mut names = HashSet::with_capacity(seen.tools.len());
     for (i, tool) in seen.tools.iter().enumerate() {
         let name = tool
             .get("name")
@@ -136,6 +139,12 @@ pub async fn observe(state: &AppState, org: OrgId, seen: ToolsSeen) -> ApiResult
                     format!("must be a string of 1 to {MAX_NAME_LEN} characters"),
                 )
             })?;
+        if !names.insert(name) {
+            return Err(ApiError::invalid(
+                format!("tools[{i}].name"),
+                format!("`{name}` appears twice in one report"),
+            ));
+        }
         named.push((name.to_owned(), tool));
     }
     let agent = crate::agents::service::get(state, org, seen.agent_id).await?;
@@ -143,16 +152,19 @@ pub async fn observe(state: &AppState, org: OrgId, seen: ToolsSeen) -> ApiResult
     let mut standings = Vec::with_capacity(named.len());
     let mut raised = Vec::new();
     let txn = crate::db::begin_write(&state.db).await?;
+    // The server's pins in one read, not one per tool.
+    let mut pinned: HashMap<String, mcp_tool::Model> = mcp_tool::Entity::find()
+        .filter(mcp_tool::Column::OrgId.eq(org.0))
+        .filter(mcp_tool::Column::AgentId.eq(agent.id))
+        .filter(mcp_tool::Column::Server.eq(server))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|row| (row.name.clone(), row))
+        .collect();
     for (name, tool) in named {
         let print = fingerprint(tool);
-        let existing = mcp_tool::Entity::find()
-            .filter(mcp_tool::Column::OrgId.eq(org.0))
-            .filter(mcp_tool::Column::AgentId.eq(agent.id))
-            .filter(mcp_tool::Column::Server.eq(server))
-            .filter(mcp_tool::Column::Name.eq(name.as_str()))
-            .one(&txn)
-            .await?;
-        let (id, status) = match existing {
+        let (id, status) = match pinned.remove(&name) {
             None => {
                 let id = uuid::Uuid::now_v7();
                 mcp_tool::ActiveModel {
@@ -320,7 +332,7 @@ pub async fn accept(
     state: &AppState,
     org: OrgId,
     actor: &Actor,
-    accepted_by: Option<uuid::Uuid>,
+    accepted_by: uuid::Uuid,
     id: uuid::Uuid,
 ) -> ApiResult<mcp_tool::Model> {
     let row = mcp_tool::Entity::find_by_id(id)

@@ -290,4 +290,15 @@ async fn a_changed_tool_raises_one_alert_and_waits_for_an_admin(backend: Backend
             .unwrap()
             .starts_with("tools[0].name")
     );
+    let twice =
+        json!({ "agentId": agent, "server": "x", "tools": [{ "name": "a" }, { "name": "a" }] });
+    let (status, body) = app.post_json(&key, "/api/v1/mcp/tools", twice).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("appears twice"),
+        "{body}"
+    );
 }
