@@ -474,7 +474,8 @@ impl TaskMutation {
         Ok(HumanTask(task))
     }
 
-    /// PENDING → APPROVED. A budget above the organization's per-task limit takes an admin.
+    /// PENDING → APPROVED (an `APPROVAL` task: → COMPLETED, the decision being the whole
+    /// task). A budget above the organization's per-task limit takes an admin.
     async fn approve_human_task(
         &self,
         ctx: &Context<'_>,
