@@ -2,6 +2,7 @@
 //! `activityFeed` subscription.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
@@ -21,8 +22,14 @@ use super::service::{
     self, ActivityDetails, ActivityFilter, FeedFilter, NewActivity, RecordOutcome, TokenCounts,
 };
 
-/// One thing an agent did.
-pub struct Activity(pub agent_activity::Model);
+/// One thing an agent did; shared, so a live feed hands the same one to every subscriber.
+pub struct Activity(pub Arc<agent_activity::Model>);
+
+impl From<agent_activity::Model> for Activity {
+    fn from(activity: agent_activity::Model) -> Self {
+        Activity(Arc::new(activity))
+    }
+}
 
 #[Object]
 impl Activity {
@@ -274,7 +281,7 @@ pub async fn activity_connection(
     let viewer = ctx.viewer()?;
     let page = PageRequest::new(first.map(i64::from), after.as_deref())?;
     let found = service::list(ctx.state()?, viewer.org_id, filter, page).await?;
-    Ok(to_connection(found.map(Activity), page))
+    Ok(to_connection(found.map(Activity::from), page))
 }
 
 #[derive(Default)]
@@ -363,7 +370,7 @@ impl ActivitySubscription {
             None => Vec::new(),
         };
         let replayed: HashSet<uuid::Uuid> = missed.iter().map(|a| a.id).collect();
-        let replay = futures_util::stream::iter(missed.into_iter().map(|a| Ok(Activity(a))));
+        let replay = futures_util::stream::iter(missed.into_iter().map(|a| Ok(Activity::from(a))));
         let live = events.filter_map(move |item| {
             let out = match item {
                 BusItem::Event(envelope) if envelope.org_id == viewer.org_id => {

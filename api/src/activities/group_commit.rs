@@ -21,15 +21,11 @@ use uuid::Uuid;
 use crate::db::WriteGate;
 use crate::error::{ApiError, ApiResult};
 
-/// Most rows one multi-row INSERT carries: SQLite allows 32,766 bound values and an activity
-/// binds about 25.
+/// Most rows one multi-row INSERT carries: SQLite allows 32,766 bound values (PostgreSQL
+/// 65,535) and an activity binds about 25. On PostgreSQL a statement this large goes out
+/// without waiting for a delayed ACK because the pool's sockets have `TCP_NODELAY`
+/// (`crate::db` sets it, see `db/nodelay.rs`).
 const ROWS_PER_STATEMENT: usize = 1_000;
-/// Most bytes (estimated) one INSERT sends to PostgreSQL. sqlx 0.9.0 leaves Nagle's
-/// algorithm on (TCP_NODELAY unset, transact-rs/sqlx#4335, fixed upstream but unreleased), so
-/// a message larger than the socket takes at once waits ~40 ms for PostgreSQL's delayed ACK:
-/// measured, one 100-row INSERT took 45 ms over TCP and 3 ms over a Unix socket. Statements
-/// under this size go out in one segment and do not stall.
-const POSTGRES_BYTES_PER_STATEMENT: usize = 12 * 1024;
 /// Most rows one group transaction takes; the rest wait for the next group.
 const ROWS_PER_GROUP: usize = 10_000;
 /// Requests that may wait for a writer before callers are slowed down (backpressure).
@@ -200,12 +196,8 @@ async fn store(db: &DatabaseConnection, batches: &[Batch<'_>]) -> ApiResult<Vec<
     }
 
     let all: Vec<&agent_activity::Model> = candidates.iter().flatten().collect();
-    let budget = match txn.get_database_backend() {
-        DbBackend::Postgres => POSTGRES_BYTES_PER_STATEMENT,
-        _ => usize::MAX,
-    };
     let mut new_ids = HashSet::with_capacity(all.len());
-    for chunk in statements(&all, budget) {
+    for chunk in all.chunks(ROWS_PER_STATEMENT) {
         new_ids.extend(insert_new(&txn, chunk).await?);
     }
     let inserted: Vec<Vec<agent_activity::Model>> = candidates
@@ -256,40 +248,6 @@ where
     crate::rollups::apply(db, inserted).await
 }
 
-/// `rows` cut into consecutive statements of at most [`ROWS_PER_STATEMENT`] rows and, past the
-/// first row of each, at most `budget` estimated bytes.
-fn statements<'a>(
-    rows: &'a [&'a agent_activity::Model],
-    budget: usize,
-) -> impl Iterator<Item = &'a [&'a agent_activity::Model]> {
-    let mut rest = rows;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut bytes = 0;
-        let mut end = 0;
-        while end < rest.len().min(ROWS_PER_STATEMENT) {
-            bytes += estimated_size(rest[end]);
-            if end > 0 && bytes > budget {
-                break;
-            }
-            end += 1;
-        }
-        let (chunk, tail) = rest.split_at(end);
-        rest = tail;
-        Some(chunk)
-    })
-}
-
-/// Roughly how many bytes a row takes on the wire: its text and JSON plus the fixed columns.
-fn estimated_size(row: &agent_activity::Model) -> usize {
-    let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
-    // Serializing a value that is already JSON cannot fail.
-    let payload = serde_json::to_vec(&row.payload).map_or(0, |json| json.len());
-    200 + payload + text(&row.name) + text(&row.model) + text(&row.error_message)
-}
-
 /// Inserts `rows`, skipping ids already stored, and returns the ids it stored. `RETURNING`
 /// names exactly the rows this statement wrote, so a concurrent retry committed by another
 /// writer (or replica) is counted as a duplicate here, never twice.
@@ -313,69 +271,4 @@ async fn insert_new(
         .iter()
         .map(|row| row.try_get_by_index::<Uuid>(0).map_err(ApiError::from))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(payload_bytes: usize) -> agent_activity::Model {
-        let now = chrono::Utc::now();
-        agent_activity::Model {
-            id: Uuid::now_v7(),
-            org_id: Uuid::now_v7(),
-            agent_id: Uuid::now_v7(),
-            activity_type: entity::ActivityType::ToolCall,
-            payload: serde_json::json!({ "x": "a".repeat(payload_bytes) }),
-            cost_usd: None,
-            duration_ms: None,
-            timestamp: now,
-            received_at: now,
-            run_id: None,
-            parent_id: None,
-            name: None,
-            model: None,
-            input_tokens: None,
-            output_tokens: None,
-            cache_read_tokens: None,
-            cache_write_tokens: None,
-            reasoning_tokens: None,
-            status: entity::ActivityStatus::Ok,
-            error_message: None,
-            started_at: None,
-            ended_at: None,
-            unpriced: false,
-            feed_seq: 0,
-            redactions: 0,
-        }
-    }
-
-    #[test]
-    fn statements_keep_every_row_in_order_within_the_byte_and_row_limits() {
-        let rows: Vec<_> = (0..2_500).map(|i| row(100 + i % 700)).collect();
-        let refs: Vec<&agent_activity::Model> = rows.iter().collect();
-        let chunks: Vec<_> = statements(&refs, 12 * 1024).collect();
-        let flattened: Vec<Uuid> = chunks.iter().flat_map(|c| c.iter().map(|r| r.id)).collect();
-        assert_eq!(flattened, rows.iter().map(|r| r.id).collect::<Vec<_>>());
-        for chunk in &chunks {
-            let bytes: usize = chunk.iter().map(|r| estimated_size(r)).sum();
-            assert!(
-                chunk.len() == 1 || bytes <= 12 * 1024,
-                "{} rows, {bytes} bytes",
-                chunk.len()
-            );
-        }
-        // Without a byte budget (SQLite) only the row limit cuts.
-        let unlimited: Vec<usize> = statements(&refs, usize::MAX).map(<[_]>::len).collect();
-        assert_eq!(unlimited, [1_000, 1_000, 500]);
-        // A row larger than the budget still goes, alone.
-        let big = [row(50_000), row(10)];
-        let big: Vec<&agent_activity::Model> = big.iter().collect();
-        assert_eq!(
-            statements(&big, 12 * 1024)
-                .map(<[_]>::len)
-                .collect::<Vec<_>>(),
-            [1, 1]
-        );
-    }
 }

@@ -164,7 +164,7 @@ pub async fn record(
         .into_iter()
         .map(|activity| Envelope {
             org_id: org,
-            event: Event::ActivityRecorded(activity),
+            event: Event::ActivityRecorded(std::sync::Arc::new(activity)),
         })
         .collect();
     // The batch is committed and acknowledged either way; a bus failure only delays live

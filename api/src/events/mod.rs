@@ -19,12 +19,12 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Event {
-    /// An activity was stored for the first time.
-    ActivityRecorded(entity::agent_activity::Model),
+    /// An activity was stored for the first time (shared, not copied, by every subscriber).
+    ActivityRecorded(Arc<entity::agent_activity::Model>),
     /// An alert rule started firing for an agent.
     AlertFired(entity::alert_event::Model),
     /// A human task was opened or changed (its new state).
-    HumanTaskUpdated(entity::human_task::Model),
+    HumanTaskUpdated(Box<entity::human_task::Model>),
 }
 
 /// An event and the organization it belongs to; subscribers never see another org's.
@@ -112,7 +112,7 @@ mod tests {
         let now = chrono::Utc::now();
         Envelope {
             org_id: OrgId::new(),
-            event: Event::ActivityRecorded(entity::agent_activity::Model {
+            event: Event::ActivityRecorded(Arc::new(entity::agent_activity::Model {
                 id: uuid::Uuid::now_v7(),
                 org_id: uuid::Uuid::now_v7(),
                 agent_id: uuid::Uuid::now_v7(),
@@ -138,7 +138,7 @@ mod tests {
                 unpriced: false,
                 feed_seq: 0,
                 redactions: 0,
-            }),
+            })),
         }
     }
 

@@ -315,7 +315,7 @@ impl HumanTools {
                                 && changed.id == task.id
                                 && changed.version > task.version =>
                         {
-                            task = changed.clone();
+                            task = changed.as_ref().clone();
                         }
                         _ => continue,
                     },

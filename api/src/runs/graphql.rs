@@ -163,7 +163,7 @@ impl Span {
     /// The activity itself: name, model, payload (prompt, response, tool arguments and
     /// results), tokens, cost, status and times.
     async fn activity(&self) -> Activity {
-        Activity(self.tree.nodes[self.index].activity.clone())
+        Activity::from(self.tree.nodes[self.index].activity.clone())
     }
 
     /// Its parent in the tree; `null` for a root (also when the reported parent is not in
@@ -294,6 +294,6 @@ impl RunQuery {
             to,
         };
         let found = search::search(ctx.state()?, viewer.org_id, &query, filter, page).await?;
-        Ok(to_connection(found.map(Activity), page))
+        Ok(to_connection(found.map(Activity::from), page))
     }
 }

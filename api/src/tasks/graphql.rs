@@ -638,7 +638,7 @@ impl TaskSubscription {
                             if task_id.is_none_or(|id| id == task.id)
                                 && agent_id.is_none_or(|id| id == task.agent_id) =>
                         {
-                            Some(Ok(HumanTask(task.clone())))
+                            Some(Ok(HumanTask(task.as_ref().clone())))
                         }
                         _ => None,
                     }

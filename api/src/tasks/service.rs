@@ -606,7 +606,7 @@ pub async fn publish(state: &AppState, tasks: Vec<human_task::Model>) {
         .into_iter()
         .map(|task| Envelope {
             org_id: OrgId(task.org_id),
-            event: Event::HumanTaskUpdated(task),
+            event: Event::HumanTaskUpdated(Box::new(task)),
         })
         .collect();
     if let Err(err) = state.bus.publish(events).await {

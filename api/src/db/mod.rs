@@ -1,5 +1,7 @@
 //! Connecting to the database (SQLite file or PostgreSQL) and migrating it.
 
+mod nodelay;
+
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -50,10 +52,34 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
+    } else if let Some((hosts, port)) = postgres_address(&url).await {
+        options.map_sqlx_postgres_pool_opts(move |o| {
+            let hosts = hosts.clone();
+            o.after_connect(move |_, _| {
+                let hosts = hosts.clone();
+                Box::pin(async move {
+                    nodelay::set_on_connections_to(&hosts, port);
+                    Ok(())
+                })
+            })
+        });
     }
     Database::connect(options)
         .await
         .with_context(|| format!("connecting to the database at {}", redact_url(&url)))
+}
+
+/// The addresses and port a PostgreSQL URL connects to over TCP; `None` for a Unix socket or
+/// a host that does not resolve (connecting then reports the error).
+async fn postgres_address(url: &str) -> Option<(Vec<std::net::IpAddr>, u16)> {
+    use std::str::FromStr as _;
+    let options = sea_orm::sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
+    let (host, port) = (options.get_host().to_owned(), options.get_port());
+    if host.starts_with('/') {
+        return None;
+    }
+    let hosts = tokio::net::lookup_host((host, port)).await.ok()?;
+    Some((hosts.map(|a| a.ip()).collect(), port))
 }
 
 /// The URL without its password, for messages.
