@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use entity::{OrgId, agent_activity, human_task};
 use sea_orm::sea_query::OnConflict;
@@ -122,8 +123,19 @@ async fn write_groups(
             group
         };
         metrics::histogram!("humanaios_ingest_group_requests").record(group.len() as f64);
+        let asked = Instant::now();
         let _turn = gate.enter().await;
+        let gate_wait = asked.elapsed();
+        let requests = group.len();
         commit_group(&db, group).await;
+        // Where a group's time goes, for `HUMANAIOS_LOG=humanaios::activities=debug humanaios
+        // bench ingest` (BENCHMARKS.md): waiting for the write turn, then `store`'s phases.
+        tracing::debug!(
+            requests,
+            gate_wait_ms = millis(gate_wait),
+            total_ms = millis(asked.elapsed()),
+            "ingest group answered"
+        );
     }
 }
 
@@ -161,6 +173,7 @@ type Batch<'a> = (OrgId, &'a [agent_activity::Model], &'a [human_task::Model]);
 
 /// Stores the batches in one transaction; for each batch, what was new.
 async fn store(db: &DatabaseConnection, batches: &[Batch<'_>]) -> ApiResult<Vec<Stored>> {
+    let started = Instant::now();
     let txn = crate::db::begin_write(db).await?;
     // An id sent by two requests of this group is the first one's; the second counts it as
     // a duplicate, exactly as if it had come after the commit.
@@ -195,6 +208,7 @@ async fn store(db: &DatabaseConnection, batches: &[Batch<'_>]) -> ApiResult<Vec<
         }
     }
 
+    let reserved = started.elapsed();
     let all: Vec<&agent_activity::Model> = candidates.iter().flatten().collect();
     let mut new_ids = HashSet::with_capacity(all.len());
     for chunk in all.chunks(ROWS_PER_STATEMENT) {
@@ -208,7 +222,9 @@ async fn store(db: &DatabaseConnection, batches: &[Batch<'_>]) -> ApiResult<Vec<
                 .collect()
         })
         .collect();
+    let written = started.elapsed();
     add_to_rollups(&txn, inserted.iter().flatten()).await?;
+    let rolled_up = started.elapsed();
     let raised: Vec<Vec<human_task::Model>> = batches
         .iter()
         .map(|(_, _, tasks)| {
@@ -229,12 +245,26 @@ async fn store(db: &DatabaseConnection, batches: &[Batch<'_>]) -> ApiResult<Vec<
             .exec_without_returning(&txn)
             .await?;
     }
+    let before_commit = started.elapsed();
     txn.commit().await?;
+    tracing::debug!(
+        rows = new_ids.len(),
+        reserve_ms = millis(reserved),
+        insert_ms = millis(written - reserved),
+        rollups_ms = millis(rolled_up - written),
+        tasks_ms = millis(before_commit - rolled_up),
+        commit_ms = millis(started.elapsed() - before_commit),
+        "ingest group stored"
+    );
     Ok(inserted
         .into_iter()
         .zip(raised)
         .map(|(activities, tasks)| Stored { activities, tasks })
         .collect())
+}
+
+fn millis(duration: std::time::Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
 }
 
 /// Adds newly stored activities to every rollup (per-minute metrics, daily analytics), in

@@ -134,6 +134,8 @@ async fn behind(
 /// transaction; whether more are left.
 async fn index_some(inner: &Inner, org: OrgId) -> Result<bool, DbErr> {
     let _turn = inner.gate.enter().await;
+    // How long ingest waits behind the indexer (`HUMANAIOS_LOG=humanaios::runs=debug`).
+    let started = std::time::Instant::now();
     let txn = crate::db::begin_write(&inner.db).await?;
     let query = |sql: &str, values: Vec<sea_orm::Value>| {
         Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
@@ -187,5 +189,10 @@ async fn index_some(inner: &Inner, org: OrgId) -> Result<bool, DbErr> {
     ))
     .await?;
     txn.commit().await?;
+    tracing::debug!(
+        up_to = upper,
+        held_write_turn_ms = started.elapsed().as_secs_f64() * 1e3,
+        "search index caught up"
+    );
     Ok(upper < last)
 }
