@@ -1,35 +1,48 @@
-//! The application shell: provides the [`Session`] to every page and owns the client routes
-//! (`/login`, `/`, and a not-found view for anything else).
+//! The application shell: provides the [`Session`] and the [`ViewerContext`] to every page and
+//! owns the client routes: `/login`, the signed-in sections (`/`, `/agents`, `/tasks`,
+//! `/my-tasks`, `/settings`), and a not-found view for anything else.
 
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{login::LoginPage, not_found::NotFound, overview::OverviewPage};
+use crate::components::header::AppHeader;
+use crate::pages::{
+    agents::AgentsPage, login::LoginPage, my_tasks::MyTasksPage, not_found::NotFound,
+    overview::OverviewPage, settings::SettingsPage, tasks::TasksPage,
+};
 use crate::session::Session;
+use crate::viewer::ViewerContext;
 
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(Session::load());
+    let session = Session::load();
+    provide_context(session);
+    ViewerContext::provide(session);
 
     view! {
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/") view=|| view! { <RequireSession><OverviewPage/></RequireSession> }/>
+                <Route path=path!("/") view=|| view! { <SignedIn><OverviewPage/></SignedIn> }/>
+                <Route path=path!("/agents") view=|| view! { <SignedIn><AgentsPage/></SignedIn> }/>
+                <Route path=path!("/tasks") view=|| view! { <SignedIn><TasksPage/></SignedIn> }/>
+                <Route path=path!("/my-tasks") view=|| view! { <SignedIn><MyTasksPage/></SignedIn> }/>
+                <Route path=path!("/settings") view=|| view! { <SignedIn><SettingsPage/></SignedIn> }/>
             </Routes>
         </Router>
     }
 }
 
-/// Shows its children only while a token is stored; otherwise (including when a request
-/// finds the token expired and clears it) sends the browser to `/login`.
+/// A signed-in page: the top bar with the navigation, then the page. Without a stored token
+/// (including when a request finds it expired and clears it) sends the browser to `/login`.
 #[component]
-fn RequireSession(children: ChildrenFn) -> impl IntoView {
+fn SignedIn(children: ChildrenFn) -> impl IntoView {
     let session = Session::use_context();
     view! {
         <Show when=move || session.is_signed_in() fallback=|| view! { <Redirect path="/login"/> }>
+            <AppHeader/>
             {children()}
         </Show>
     }

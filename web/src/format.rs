@@ -1,7 +1,7 @@
 //! How values read on screen: times in the browser's time zone, money, durations, and the
 //! labels and CSS classes of the shared enums.
 
-use crate::api::ops::{ActivityType, AgentStatus, AgentType};
+use crate::api::ops::{ActivityType, AgentStatus, AgentType, ApiKeyScope, TaskStatus, TaskType};
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -80,6 +80,38 @@ pub fn activity_type(t: ActivityType) -> &'static str {
         ActivityType::Decision => "Decision",
         ActivityType::Error => "Error",
         ActivityType::HumanRequest => "Human request",
+    }
+}
+
+pub fn task_status(s: TaskStatus) -> &'static str {
+    match s {
+        TaskStatus::Pending => "Pending",
+        TaskStatus::Approved => "Approved",
+        TaskStatus::Assigned => "Assigned",
+        TaskStatus::InProgress => "In progress",
+        TaskStatus::Completed => "Completed",
+        TaskStatus::Failed => "Failed",
+        TaskStatus::Rejected => "Rejected",
+        TaskStatus::Cancelled => "Cancelled",
+    }
+}
+
+pub fn task_type(t: TaskType) -> &'static str {
+    match t {
+        TaskType::Verification => "Verification",
+        TaskType::Pickup => "Pickup",
+        TaskType::Inspection => "Inspection",
+        TaskType::Attendance => "Attendance",
+        TaskType::Approval => "Approval",
+        TaskType::Other => "Other",
+    }
+}
+
+pub fn api_key_scope(s: ApiKeyScope) -> &'static str {
+    match s {
+        ApiKeyScope::Ingest => "Ingest",
+        ApiKeyScope::Read => "Read",
+        ApiKeyScope::Full => "Full",
     }
 }
 

@@ -5,8 +5,13 @@ mod app;
 mod components;
 mod feed;
 mod format;
+mod live_tasks;
 mod pages;
+mod permissions;
 mod session;
+mod task;
+mod task_steps;
+mod viewer;
 
 fn main() {
     console_error_panic_hook::set_once();

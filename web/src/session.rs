@@ -31,6 +31,11 @@ impl Session {
         self.token.with(Option::is_some)
     }
 
+    /// The token (reactive: whoever reads it runs again when someone signs in or out).
+    pub fn token(&self) -> Option<String> {
+        self.token.get()
+    }
+
     /// The token for a request, without subscribing the caller to changes.
     pub fn token_untracked(&self) -> Option<String> {
         self.token.try_get_untracked().flatten()

@@ -1,21 +1,48 @@
 //! The served dashboard in headless Chromium, and the offline GraphiQL page. Both need the
 //! dashboard built into web/dist (the README's test command builds it first).
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use crate::helpers::{Backend, spawn_app_with};
 
-fn workspace_root() -> PathBuf {
+/// The repository's root (web/, target/).
+pub fn workspace_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
-fn require_dashboard_build() {
+/// Fails with what to run when web/dist has not been built.
+pub fn require_dashboard_build() {
     let index = workspace_root().join("web/dist/index.html");
     assert!(
         index.exists(),
         "{} is missing: build the dashboard first (scripts/build-web.sh, part of scripts/test.sh)",
         index.display()
     );
+}
+
+/// One browser at a time: the machine's cores go to the page under test, not to a
+/// neighbouring test's Chromium (the feed test measures time).
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Runs `node web/e2e/<script> <args…>` (a playwright-core script) and returns what it
+/// printed; fails the test with the script's own account if it failed.
+pub async fn run_browser_script(script: &str, args: &[&OsStr]) -> String {
+    require_dashboard_build();
+    let _one_at_a_time = ONE_BROWSER.lock().await;
+    let output = tokio::process::Command::new("node")
+        .arg(workspace_root().join("web/e2e").join(script))
+        .args(args)
+        .output()
+        .await
+        .expect("node runs (installed by scripts/setup.sh)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "the browser script {script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,22 +59,18 @@ async fn the_demo_admin_signs_in_and_sees_the_agent_list_in_chromium() {
     let shot = screenshots.join("dashboard-agents.png");
     let _ = std::fs::remove_file(&shot);
 
-    let output = tokio::process::Command::new("node")
-        .arg(workspace_root().join("web/e2e/smoke.mjs"))
-        .arg(app.url(""))
-        .arg(humanaios::demo::DEMO_EMAIL)
-        .arg(humanaios::demo::DEMO_PASSWORD)
-        .arg(&screenshots)
-        .arg("--expect-feed")
-        .output()
-        .await
-        .expect("node runs (installed by scripts/setup.sh)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "browser smoke test failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let url = app.url("");
+    let stdout = run_browser_script(
+        "smoke.mjs",
+        &[
+            url.as_ref(),
+            humanaios::demo::DEMO_EMAIL.as_ref(),
+            humanaios::demo::DEMO_PASSWORD.as_ref(),
+            screenshots.as_os_str(),
+            "--expect-feed".as_ref(),
+        ],
+    )
+    .await;
     for agent in ["support-triage", "research-assistant", "field-dispatcher"] {
         assert!(stdout.contains(agent), "{agent} not shown: {stdout}");
     }

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod browser;
+mod browser_flows;
 mod cli;
 mod conformance;
 mod demo;

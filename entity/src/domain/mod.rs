@@ -1,7 +1,8 @@
-//! Wasm-safe domain vocabulary: enums, typed ids and money.
+//! Wasm-safe domain vocabulary: enums, typed ids, money, and the task lifecycle.
 
 mod enums;
 mod ids;
+pub mod lifecycle;
 mod money;
 
 pub use enums::*;

@@ -14,8 +14,12 @@ pub enum ApiError {
     /// The server refused the credential (HTTP 401 or `extensions.code` UNAUTHENTICATED).
     /// The session has been cleared by the time the caller sees this.
     Unauthenticated(String),
-    /// The server answered with GraphQL errors; this is the first message.
-    Graphql(String),
+    /// The server answered with GraphQL errors: the first one's message and its stable
+    /// `extensions.code` (e.g. `VERSION_CONFLICT`), when it has one.
+    Graphql {
+        code: Option<String>,
+        message: String,
+    },
     /// The server answered with something that is not a GraphQL response.
     Http(u16),
     /// A GraphQL response that does not match the operation's types.
@@ -27,6 +31,14 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         matches!(self, ApiError::Unreachable(_) | ApiError::Http(_))
     }
+
+    /// The server's stable error code, if it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Graphql { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -35,7 +47,9 @@ impl fmt::Display for ApiError {
             ApiError::Unreachable(_) => {
                 f.write_str("Can't reach the HumanAIOS server. Check that it is running.")
             }
-            ApiError::Unauthenticated(msg) | ApiError::Graphql(msg) => f.write_str(msg),
+            ApiError::Unauthenticated(message) | ApiError::Graphql { message, .. } => {
+                f.write_str(message)
+            }
             ApiError::Http(status) => write!(f, "The server answered with HTTP {status}."),
             ApiError::Decode(detail) => write!(f, "Unexpected answer from the server: {detail}"),
         }

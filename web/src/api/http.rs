@@ -59,7 +59,10 @@ fn interpret<Data: serde::de::DeserializeOwned>(status: u16, text: &str) -> Resu
         if status == 401 || code == Some(UNAUTHENTICATED) {
             return Err(ApiError::Unauthenticated(error.message.clone()));
         }
-        return Err(ApiError::Graphql(error.message.clone()));
+        return Err(ApiError::Graphql {
+            code: code.map(str::to_owned),
+            message: error.message.clone(),
+        });
     }
     if status == 401 {
         return Err(ApiError::Unauthenticated(
@@ -98,8 +101,15 @@ mod tests {
         let body = r#"{"data":null,"errors":[{"message":"Invalid email or password"},{"message":"other"}]}"#;
         assert_eq!(
             interpret::<Data>(200, body),
-            Err(ApiError::Graphql("Invalid email or password".to_owned()))
+            Err(ApiError::Graphql {
+                code: None,
+                message: "Invalid email or password".to_owned()
+            })
         );
+        let body = r#"{"errors":[{"message":"the task has changed","extensions":{"code":"VERSION_CONFLICT"}}]}"#;
+        let error = interpret::<Data>(200, body).unwrap_err();
+        assert_eq!(error.code(), Some("VERSION_CONFLICT"));
+        assert_eq!(error.to_string(), "the task has changed");
     }
 
     #[test]

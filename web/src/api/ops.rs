@@ -6,18 +6,16 @@
 
 use graphql_client::GraphQLQuery;
 
-pub use entity::{ActivityType, AgentStatus, AgentType, Plan, Role};
+pub use entity::{
+    ActivityType, AgentStatus, AgentType, ApiKeyScope, Plan, Role, TaskSource, TaskStatus, TaskType,
+};
 
 /// RFC 3339 timestamp, as the server writes it.
 pub type DateTime = String;
 /// Exact decimal, as a JSON string (e.g. `"0.0042"`).
 pub type Decimal = String;
-/// Any JSON value (for operations that select `payload` or `config`).
-#[allow(
-    clippy::upper_case_acronyms,
-    dead_code,
-    reason = "the schema's name; no current operation selects a JSON field"
-)]
+/// Any JSON value (a task's `result`).
+#[allow(clippy::upper_case_acronyms, reason = "the schema's name")]
 pub type JSON = serde_json::Value;
 
 // The derive reads the schema at compile time but does not tell cargo; this does, so a new
@@ -77,6 +75,68 @@ pub struct RecentActivities;
     extern_enums("ActivityType")
 )]
 pub struct ActivityFeed;
+
+/// Declares the typed operations of one `.graphql` file, with the shared derives: every
+/// operation of the dashboard is generated the same way, only the file, the extern enums and
+/// the names differ.
+macro_rules! operations {
+    ($file:tt, $enums:tt, $($(#[$doc:meta])* $name:ident),+ $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(GraphQLQuery)]
+        #[graphql(
+            schema_path = "../schema.graphql",
+            query_path = $file,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone",
+            extern_enums $enums
+        )]
+        pub struct $name;
+    )+};
+}
+
+operations!(
+    "graphql/tasks.graphql",
+    ("TaskStatus", "TaskType", "TaskSource"),
+    /// `query HumanTasks`: the organization's tasks in some states, newest first.
+    HumanTasks,
+    /// `query MyTasks`: the open tasks assigned to the signed-in member.
+    MyTasks,
+    /// `subscription HumanTaskUpdated`: every change of the organization's tasks.
+    HumanTaskUpdated,
+    /// `mutation ApproveTask`: PENDING → APPROVED (an APPROVAL task → COMPLETED).
+    ApproveTask,
+    /// `mutation RejectTask`: an open task → REJECTED.
+    RejectTask,
+    /// `mutation AssignTask`: APPROVED or ASSIGNED → ASSIGNED to a member.
+    AssignTask,
+    /// `mutation StartTask`: ASSIGNED → IN_PROGRESS.
+    StartTask,
+    /// `mutation CompleteTask`: IN_PROGRESS → COMPLETED with a result and a note.
+    CompleteTask,
+    /// `mutation FailTask`: ASSIGNED or IN_PROGRESS → FAILED with a reason.
+    FailTask,
+);
+
+operations!(
+    "graphql/members.graphql",
+    ("Role"),
+    /// `query Members`: the organization's members (assignees).
+    Members,
+);
+
+operations!(
+    "graphql/api_keys.graphql",
+    ("ApiKeyScope"),
+    /// `query ApiKeys`: the organization's API keys, revoked ones included.
+    ApiKeys,
+    /// `mutation CreateApiKey`: a new key and its secret (shown once).
+    CreateApiKey,
+    /// `mutation RotateApiKey`: a successor key and its secret; the old one keeps working
+    /// for the grace period.
+    RotateApiKey,
+    /// `mutation RevokeApiKey`: the key stops working at once.
+    RevokeApiKey,
+);
 
 /// The JSON body of an operation (`query`, `operationName`, `variables`), for HTTP and for a
 /// graphql-transport-ws `subscribe` payload alike. An operation without variables gets `{}`

@@ -2,10 +2,19 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
-use crate::api::ops::agents;
+use crate::api::ops::{Agents, agents};
+use crate::api::{ApiError, http};
 use crate::components::error_state::ErrorState;
 use crate::format;
+use crate::session::Session;
+
+/// The `Agents` query for the first `first` agents, newest first.
+pub fn load_agents(first: i64) -> LocalResource<Result<agents::ResponseData, ApiError>> {
+    let session = Session::use_context();
+    LocalResource::new(move || {
+        http::execute::<Agents>(session, agents::Variables { first: Some(first) })
+    })
+}
 
 /// The agents table; `agents` is the result of the `Agents` query.
 #[component]

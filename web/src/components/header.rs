@@ -1,15 +1,18 @@
-//! The top bar of signed-in pages: product, organization name, who is signed in, "Log out".
+//! The top bar of signed-in pages: product, organization name, who is signed in, "Log out",
+//! and the navigation below them.
 
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::api::ops::viewer;
+use crate::components::nav::Nav;
 use crate::session::Session;
+use crate::viewer::ViewerContext;
 
-/// The top bar; `viewer` is the result of the `Viewer` query.
+/// The top bar, from the viewer loaded once per sign-in.
 #[component]
-pub fn AppHeader(viewer: LocalResource<Result<viewer::ResponseData, ApiError>>) -> impl IntoView {
+pub fn AppHeader() -> impl IntoView {
     let session = Session::use_context();
+    let viewer = ViewerContext::use_context().resource;
     let org_name = move || match viewer.get() {
         None => "…".to_owned(),
         Some(Ok(data)) => data.viewer.organization.name,
@@ -46,6 +49,7 @@ pub fn AppHeader(viewer: LocalResource<Result<viewer::ResponseData, ApiError>>) 
                     "Log out"
                 </button>
             </div>
+            <Nav/>
         </header>
         {error}
     }

@@ -1,8 +1,11 @@
-//! Pieces of the pages: the top bar, the agents table, the live feed, the link badge and the
-//! error state.
+//! Pieces of the pages: the top bar and navigation, the agents table, the live feed and its
+//! link badge, task cards with their actions, the API keys section and the error state.
 
 pub mod agents_table;
+pub mod api_keys;
 pub mod error_state;
 pub mod header;
 pub mod link_badge;
 pub mod live_feed;
+pub mod nav;
+pub mod task_card;

@@ -1,5 +1,10 @@
-//! One module per route: the login form, the overview, and the not-found view.
+//! One module per route: the login form, the overview, agents, the task inbox, the worker's
+//! tasks, settings, and the not-found view.
 
+pub mod agents;
 pub mod login;
+pub mod my_tasks;
 pub mod not_found;
 pub mod overview;
+pub mod settings;
+pub mod tasks;

@@ -1,33 +1,22 @@
-//! `/`: the organization at a glance: header, agents table and live activity feed. Loads the
-//! viewer and the agents once; the feed keeps itself up to date.
+//! `/`: the organization at a glance: agents table and live activity feed. Loads the agents
+//! once; the feed keeps itself up to date.
 
 use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::api::http;
-use crate::api::ops::{Agents, Viewer, agents, viewer};
-use crate::components::{agents_table::AgentsSection, header::AppHeader, live_feed::LiveFeed};
-use crate::session::Session;
+use crate::components::agents_table::{AgentsSection, load_agents};
+use crate::components::live_feed::LiveFeed;
 
 /// How many agents the table shows.
 const AGENTS_SHOWN: i64 = 50;
 /// The least time between two reloads of the agents triggered by unknown agents in the feed.
 const AGENT_REFRESH_MS: f64 = 15_000.0;
 
-/// The overview page (only rendered with a session, see `app::RequireSession`).
+/// The overview page (only rendered with a session, see `app::SignedIn`).
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let session = Session::use_context();
-    let viewer = LocalResource::new(move || http::execute::<Viewer>(session, viewer::Variables));
-    let agents = LocalResource::new(move || {
-        http::execute::<Agents>(
-            session,
-            agents::Variables {
-                first: Some(AGENTS_SHOWN),
-            },
-        )
-    });
+    let agents = load_agents(AGENTS_SHOWN);
     // Agent id → name, so feed entries can say who did what.
     let agent_names = Memo::new(move |_| {
         agents
@@ -59,8 +48,7 @@ pub fn OverviewPage() -> impl IntoView {
     });
 
     view! {
-        <AppHeader viewer=viewer/>
-        <main class="page">
+        <main class="page page-overview">
             <AgentsSection agents=agents/>
             <LiveFeed agent_names=agent_names on_unknown_agent=on_unknown_agent/>
         </main>
