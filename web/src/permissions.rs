@@ -1,6 +1,6 @@
 //! What each role may do from the dashboard, so a page shows only the buttons its viewer can
 //! use. The server's matrix (`api/src/auth/roles.rs`) stays the authority and refuses whatever
-//! slips through; this mirrors its role sets for the operations the pages offer.
+//! slips through; both take their role sets from `entity::Role` (`Role::OPERATORS`).
 
 use crate::api::ops::Role;
 
@@ -17,7 +17,7 @@ pub enum Action {
 /// Whether `role` may do `action`.
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
-        Action::ManageTasks => matches!(role, Role::Admin | Role::Operator),
+        Action::ManageTasks => role.can_operate(),
         Action::ManageApiKeys => role == Role::Admin,
     }
 }

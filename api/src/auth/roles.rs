@@ -23,8 +23,8 @@ pub struct Allowed {
     pub api_keys: &'static [ApiKeyScope],
 }
 
-const EVERY_ROLE: &[Role] = &[Role::Admin, Role::Operator, Role::Viewer];
-const OPERATORS: &[Role] = &[Role::Admin, Role::Operator];
+const EVERY_ROLE: &[Role] = Role::ALL;
+const OPERATORS: &[Role] = Role::OPERATORS;
 
 /// Anyone, signed in or not (sign-up, log-in, token exchange).
 pub const PUBLIC: Allowed = Allowed {

@@ -223,9 +223,13 @@ domain_enum! {
 }
 
 impl Role {
+    /// The roles that change agents, activities and tasks: the server's role matrix and the
+    /// dashboard's buttons both read it.
+    pub const OPERATORS: &'static [Role] = &[Role::Admin, Role::Operator];
+
     /// Whether this role may change agents, activities and tasks.
     pub fn can_operate(self) -> bool {
-        matches!(self, Role::Admin | Role::Operator)
+        Self::OPERATORS.contains(&self)
     }
 }
 
