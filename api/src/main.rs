@@ -20,12 +20,18 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             return Ok(());
         }
-        // Benchmarks configure their own servers; logs would only slow them down.
+        // Benchmarks configure their own servers and log only when asked (`HUMANAIOS_LOG`,
+        // e.g. the ingest phases in BENCHMARKS.md): logs would slow them down.
         Command::Bench {
             what,
             on,
             postgres_url,
-        } => return humanaios::bench::run(what, on, postgres_url).await,
+        } => {
+            if std::env::var_os("HUMANAIOS_LOG").is_some() {
+                telemetry::init(&Config::load(cli.config.as_deref())?);
+            }
+            return humanaios::bench::run(what, on, postgres_url).await;
+        }
         _ => {}
     }
     let mut config = Config::load(cli.config.as_deref()).context("reading the configuration")?;
