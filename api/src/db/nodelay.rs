@@ -42,23 +42,20 @@ fn is_database_socket(fd: RawFd, hosts: &[std::net::IpAddr], port: u16) -> bool 
             peer.port() == port && hosts.iter().any(|h| same_host(*h, peer.ip()))
         })
     })
-    .unwrap_or(false)
 }
 
 fn set_nodelay(fd: RawFd) -> bool {
-    with_socket(fd, |socket| socket.set_tcp_nodelay(true).is_ok()).unwrap_or(false)
+    with_socket(fd, |socket| socket.set_tcp_nodelay(true).is_ok())
 }
 
-/// `f` on the socket behind `fd`; `None` when `fd` is not a socket.
-fn with_socket<T>(fd: RawFd, f: impl FnOnce(&socket2::SockRef<'_>) -> T) -> Option<T> {
+/// `f` on the socket behind `fd`.
+fn with_socket<T>(fd: RawFd, f: impl FnOnce(&socket2::SockRef<'_>) -> T) -> T {
     // SAFETY: the descriptor is only borrowed for the duration of two socket calls. Another
     // thread may close it meanwhile and the number may be reused; the calls then fail
     // (ENOTSOCK, EBADF) or set TCP_NODELAY on another TCP socket, which is harmless.
     let fd = unsafe { BorrowedFd::borrow_raw(fd) };
-    let socket = socket2::SockRef::from(&fd);
-    // Anything but a socket answers getsockopt with ENOTSOCK.
-    socket.r#type().ok()?;
-    Some(f(&socket))
+    // Anything but a socket answers the calls in `f` with ENOTSOCK.
+    f(&socket2::SockRef::from(&fd))
 }
 
 /// Whether `a` and `b` are the same address, an IPv4 address matching its IPv6-mapped form.
