@@ -3,6 +3,7 @@
 
 pub mod graphql;
 pub mod group_commit;
+mod insert_new;
 pub mod rest;
 pub mod sequence;
 pub mod service;

@@ -10,6 +10,7 @@ on_both_backends!(
     pages_follow_each_other_without_gaps_or_repeats,
     filters_by_type_and_time_range,
     an_oversized_batch_or_too_precise_cost_is_refused_naming_the_field,
+    every_field_reads_back_exactly_as_it_was_sent,
 );
 
 async fn a_retried_batch_is_neither_stored_twice_nor_an_error(backend: Backend) {
@@ -502,4 +503,98 @@ async fn costs_come_from_tokens_at_the_models_price_and_unpriced_is_never_zero(b
         price_of(&rest, "in-house-model-7")["source"],
         "ORGANIZATION"
     );
+}
+
+/// What ingest stores is what it was sent, value for value: text that needs escaping,
+/// microsecond times, nine-place costs, the largest token counts, and absent fields absent.
+async fn every_field_reads_back_exactly_as_it_was_sent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "exact").await;
+    let key = app.create_api_key(&admin.token).await;
+    let payload = json!({
+        "prompt": "Quote \"this\", a back\\slash, a tab\tand ünïcödé 日本 🚀",
+        "nested": { "list": [1, 2.5, -3e-7, true, null, "x"], "empty": {} },
+        "big": 9007199254740991_i64,
+    });
+    let full = json!({
+        "id": uuid::Uuid::now_v7().to_string(),
+        "agentId": agent,
+        "type": "TOOL_CALL",
+        "payload": payload,
+        "costUsd": "1.123456789",
+        "durationMs": 86_400_000,
+        "timestamp": "2026-11-20T10:00:00.123456Z",
+        "runId": uuid::Uuid::now_v7().to_string(),
+        "name": "name with 'quotes' and \"doubles\"",
+        "model": "gpt-4o",
+        "inputTokens": 9_007_199_254_740_991_i64,
+        "outputTokens": 0,
+        "status": "ERROR",
+        "errorMessage": "line one\nline two",
+        "startedAt": "2026-11-20T10:00:00.000001Z",
+        "endedAt": "2026-11-20T10:00:00.999999Z",
+    });
+    let bare = json!({
+        "id": uuid::Uuid::now_v7().to_string(),
+        "agentId": agent,
+        "type": "DECISION",
+        "payload": {},
+    });
+    let answer = app.record(&key, json!([full, bare])).await;
+    assert_eq!(
+        answer["data"]["recordActivities"]["inserted"], 2,
+        "{answer}"
+    );
+
+    let data = app
+        .graphql_ok(
+            Some(&key),
+            "{ activities(first: 10) { nodes { id agentId type payload costUsd durationMs timestamp \
+               runId parentId name model inputTokens outputTokens cacheReadTokens \
+               cacheWriteTokens reasoningTokens status errorMessage startedAt endedAt } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = data["activities"]["nodes"].as_array().unwrap();
+    let stored = |id: &Value| nodes.iter().find(|n| &n["id"] == id).unwrap().clone();
+    let got = stored(&full["id"]);
+    assert_eq!(got["payload"], full["payload"]);
+    for field in [
+        "agentId",
+        "type",
+        "costUsd",
+        "durationMs",
+        "runId",
+        "name",
+        "model",
+        "inputTokens",
+        "outputTokens",
+        "status",
+        "errorMessage",
+    ] {
+        assert_eq!(got[field], full[field], "{field}");
+    }
+    for field in ["timestamp", "startedAt", "endedAt"] {
+        let sent = chrono::DateTime::parse_from_rfc3339(full[field].as_str().unwrap()).unwrap();
+        let read = chrono::DateTime::parse_from_rfc3339(got[field].as_str().unwrap()).unwrap();
+        assert_eq!(read, sent, "{field}");
+    }
+    let got = stored(&bare["id"]);
+    assert_eq!(got["payload"], json!({}));
+    for field in [
+        "costUsd",
+        "durationMs",
+        "runId",
+        "parentId",
+        "name",
+        "model",
+        "inputTokens",
+        "cacheReadTokens",
+        "errorMessage",
+        "startedAt",
+    ] {
+        assert_eq!(got[field], Value::Null, "{field}");
+    }
+    assert_eq!(got["status"], "OK");
 }
