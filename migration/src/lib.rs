@@ -23,6 +23,7 @@ mod m20261125_000016_latency_daily;
 mod m20261125_000017_task_workflow;
 mod m20261125_000018_search_index_positions;
 mod m20261125_000019_mcp_tools;
+mod m20261125_000020_drop_unused_activity_indexes;
 
 pub use m20261125_000012_runs_and_search::sqlite_document as sqlite_search_document;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000017_task_workflow::Migration),
             Box::new(m20261125_000018_search_index_positions::Migration),
             Box::new(m20261125_000019_mcp_tools::Migration),
+            Box::new(m20261125_000020_drop_unused_activity_indexes::Migration),
         ]
     }
 }
