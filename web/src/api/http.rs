@@ -55,7 +55,7 @@ async fn post(session: Session, body: String) -> Result<Value, ApiError> {
 /// Reads an operation's data out of its JSON; the one generic step of a response, shared
 /// by queries, mutations and subscription events.
 // Never inlined: copied into each caller (six task steps in one `match`) it cost 1.8 kB of
-// brotli more, and out of line wasm-opt can merge the decoders that came out identical.
+// brotli more.
 #[inline(never)]
 pub fn decode<Data: DeserializeOwned>(data: Value) -> Result<Data, ApiError> {
     serde_json::from_value(data).map_err(|e| ApiError::Decode(e.to_string()))
