@@ -143,13 +143,23 @@ operations!(
 /// rather than `null`.
 pub fn request_body<Q: GraphQLQuery>(variables: Q::Variables) -> serde_json::Value {
     let body = Q::build_query(variables);
-    let variables = match serde_json::to_value(&body.variables) {
-        Ok(serde_json::Value::Object(map)) => serde_json::Value::Object(map),
-        _ => serde_json::Value::Object(Default::default()),
+    let variables = serde_json::to_value(&body.variables).ok();
+    body_json(body.query, body.operation_name, variables)
+}
+
+/// The non-generic rest of [`request_body`], compiled once for every operation.
+fn body_json(
+    query: &str,
+    operation_name: &str,
+    variables: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let variables = match variables {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => Default::default(),
     };
     serde_json::json!({
-        "query": body.query,
-        "operationName": body.operation_name,
+        "query": query,
+        "operationName": operation_name,
         "variables": variables,
     })
 }

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::UNAUTHENTICATED;
+use super::http::{decode, error_code};
 use super::ops::request_body;
 use crate::session::Session;
 
@@ -62,17 +63,39 @@ pub enum WsEvent<Data> {
 }
 
 /// Starts subscription `Q` and keeps it alive until the returned handle is aborted.
+///
+/// Only decoding an event's data is generic; the connection itself ([`run`]) is compiled
+/// once for every subscription.
 pub fn subscribe<Q>(
     session: Session,
     variables: Q::Variables,
-    on_event: impl FnMut(WsEvent<Q::ResponseData>) + 'static,
+    mut on_event: impl FnMut(WsEvent<Q::ResponseData>) + 'static,
 ) -> AbortHandle
 where
     Q: GraphQLQuery + 'static,
 {
     let payload = request_body::<Q>(variables);
+    let typed = move |event: WsEvent<Value>| {
+        on_event(match event {
+            WsEvent::Data(data) => match decode(data) {
+                Ok(data) => WsEvent::Data(data),
+                Err(e) => WsEvent::Error(e.to_string()),
+            },
+            WsEvent::Link(link) => WsEvent::Link(link),
+            WsEvent::Error(message) => WsEvent::Error(message),
+        })
+    };
+    start(session, payload, Box::new(typed))
+}
+
+/// Spawns the reconnect loop of one subscription, reporting its data as JSON.
+fn start(
+    session: Session,
+    payload: Value,
+    on_event: Box<dyn FnMut(WsEvent<Value>)>,
+) -> AbortHandle {
     let (handle, registration) = AbortHandle::new_pair();
-    let task = Abortable::new(run::<Q>(session, payload, on_event), registration);
+    let task = Abortable::new(run(session, payload, on_event), registration);
     leptos::task::spawn_local(async move {
         // Aborted means the owner went away: nothing left to do.
         let _ = task.await;
@@ -81,11 +104,7 @@ where
 }
 
 /// The reconnect loop.
-async fn run<Q: GraphQLQuery>(
-    session: Session,
-    payload: Value,
-    mut on_event: impl FnMut(WsEvent<Q::ResponseData>),
-) {
+async fn run(session: Session, payload: Value, mut on_event: Box<dyn FnMut(WsEvent<Value>)>) {
     let Some(url) = ws_url() else { return };
     let mut attempt: u32 = 0;
     on_event(WsEvent::Link(Link::Connecting));
@@ -95,7 +114,7 @@ async fn run<Q: GraphQLQuery>(
             return;
         };
         let started = js_sys::Date::now();
-        let ended = connect_once::<Q>(&url, &token, &payload, &mut on_event).await;
+        let ended = connect_once(&url, &token, &payload, &mut *on_event).await;
         let reason = match ended {
             Ended::Unauthorized => {
                 session.sign_out();
@@ -126,11 +145,11 @@ enum Ended {
 }
 
 /// One socket, from open to close.
-async fn connect_once<Q: GraphQLQuery>(
+async fn connect_once(
     url: &str,
     token: &str,
     payload: &Value,
-    on_event: &mut impl FnMut(WsEvent<Q::ResponseData>),
+    on_event: &mut dyn FnMut(WsEvent<Value>),
 ) -> Ended {
     let mut ws = match WebSocket::open_with_protocol(url, SUBPROTOCOL) {
         Ok(ws) => ws,
@@ -193,7 +212,7 @@ async fn connect_once<Q: GraphQLQuery>(
                 }
             }
             ServerMessage::Next { id, payload } if id == SUBSCRIPTION_ID => {
-                match decode_next::<Q::ResponseData>(payload) {
+                match decode_next(payload) {
                     Ok(data) => on_event(WsEvent::Data(data)),
                     Err(NextError::Unauthenticated) => return Ended::Unauthorized,
                     Err(NextError::Other(message)) => on_event(WsEvent::Error(message)),
@@ -290,9 +309,9 @@ enum NextError {
     Other(String),
 }
 
-/// Reads a `next` payload (a GraphQL response) into the subscription's data.
-fn decode_next<Data: serde::de::DeserializeOwned>(payload: Value) -> Result<Data, NextError> {
-    let response: graphql_client::Response<Data> =
+/// Reads a `next` payload (a GraphQL response) into the subscription's data, still as JSON.
+fn decode_next(payload: Value) -> Result<Value, NextError> {
+    let response: graphql_client::Response<Value> =
         serde_json::from_value(payload).map_err(|e| NextError::Other(e.to_string()))?;
     if let Some(errors) = response.errors.filter(|e| !e.is_empty()) {
         if errors.iter().any(is_unauthenticated) {
@@ -306,12 +325,7 @@ fn decode_next<Data: serde::de::DeserializeOwned>(payload: Value) -> Result<Data
 }
 
 fn is_unauthenticated(error: &graphql_client::Error) -> bool {
-    error
-        .extensions
-        .as_ref()
-        .and_then(|ext| ext.get("code"))
-        .and_then(Value::as_str)
-        == Some(UNAUTHENTICATED)
+    error_code(error) == Some(UNAUTHENTICATED)
 }
 
 /// `ws://host/graphql/ws`, or `wss://` when the page came over HTTPS.
@@ -370,9 +384,11 @@ mod tests {
 
     #[test]
     fn next_payload_errors_are_reported() {
-        #[derive(Debug, Deserialize)]
-        struct Data {}
-        let err = decode_next::<Data>(json!({"data": null, "errors": [{"message": "boom"}]}));
+        let err = decode_next(json!({"data": null, "errors": [{"message": "boom"}]}));
         assert!(matches!(err, Err(NextError::Other(m)) if m == "boom"));
+        let err = decode_next(json!({"data": null}));
+        assert!(matches!(err, Err(NextError::Other(m)) if m == "an event without data"));
+        let data = decode_next(json!({"data": {"activityFeed": {"id": "a"}}}));
+        assert!(matches!(data, Ok(d) if d["activityFeed"]["id"] == "a"));
     }
 }
