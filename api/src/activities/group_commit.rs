@@ -11,15 +11,22 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use entity::{OrgId, agent_activity, human_task};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait as _, IntoActiveModel as _,
+    ActiveModelTrait as _, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait as _, IntoActiveModel as _, QueryTrait as _,
 };
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
-use super::insert_new::{ROWS_PER_STATEMENT, insert_new};
 use crate::db::WriteGate;
 use crate::error::{ApiError, ApiResult};
 
+/// Most rows one multi-row INSERT carries: SQLite allows 32,766 bound values (PostgreSQL
+/// 65,535) and an activity binds about 25. On PostgreSQL a statement this large goes out
+/// without waiting for a delayed ACK because the pool's sockets have `TCP_NODELAY`
+/// (`crate::db` sets it, see `db/nodelay.rs`).
+const ROWS_PER_STATEMENT: usize = 1_000;
 /// Most rows one group transaction takes; the rest wait for the next group.
 const ROWS_PER_GROUP: usize = 10_000;
 /// Requests that may wait for a writer before callers are slowed down (backpressure).
@@ -275,4 +282,29 @@ where
 {
     crate::analytics::rollup::apply(db, inserted.clone()).await?;
     crate::rollups::apply(db, inserted).await
+}
+
+/// Inserts `rows`, skipping ids already stored, and returns the ids it stored. `RETURNING`
+/// names exactly the rows this statement wrote, so a concurrent retry committed by another
+/// writer (or replica) is counted as a duplicate here, never twice.
+async fn insert_new(
+    txn: &DatabaseTransaction,
+    rows: &[&agent_activity::Model],
+) -> ApiResult<Vec<Uuid>> {
+    let models = rows
+        .iter()
+        .map(|row| (*row).clone().into_active_model().reset_all());
+    let mut statement = agent_activity::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::column(agent_activity::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .into_query();
+    statement.returning_col(agent_activity::Column::Id);
+    let stored = txn.query_all(&statement).await?;
+    stored
+        .iter()
+        .map(|row| row.try_get_by_index::<Uuid>(0).map_err(ApiError::from))
+        .collect()
 }

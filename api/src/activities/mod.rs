@@ -3,7 +3,6 @@
 
 pub mod graphql;
 pub mod group_commit;
-mod insert_new;
 pub mod rest;
 pub mod sequence;
 pub mod service;
