@@ -1,12 +1,16 @@
 //! The application shell: provides the [`Session`] and the [`ViewerContext`] to every page and
 //! owns the client routes: `/login`, the signed-in sections (`/`, `/agents`, `/tasks`,
-//! `/my-tasks`, `/settings`), and a not-found view for anything else.
+//! `/my-tasks`, `/settings`, `/agents/:id`, `/runs/:id`, `/analytics`), and a not-found view
+//! for anything else.
 
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::header::AppHeader;
+use crate::pages::{
+    agent_detail::AgentDetailPage, analytics::AnalyticsPage, run_trace::RunTracePage,
+};
 use crate::pages::{
     agents::AgentsPage, login::LoginPage, my_tasks::MyTasksPage, not_found::NotFound,
     overview::OverviewPage, settings::SettingsPage, tasks::TasksPage,
@@ -30,6 +34,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tasks") view=|| view! { <SignedIn><TasksPage/></SignedIn> }/>
                 <Route path=path!("/my-tasks") view=|| view! { <SignedIn><MyTasksPage/></SignedIn> }/>
                 <Route path=path!("/settings") view=|| view! { <SignedIn><SettingsPage/></SignedIn> }/>
+                <Route path=path!("/agents/:id") view=|| view! { <SignedIn><AgentDetailPage/></SignedIn> }/>
+                <Route path=path!("/runs/:id") view=|| view! { <SignedIn><RunTracePage/></SignedIn> }/>
+                <Route path=path!("/analytics") view=|| view! { <SignedIn><AnalyticsPage/></SignedIn> }/>
             </Routes>
         </Router>
     }

@@ -1,5 +1,6 @@
 //! The live-feed model: activities from the backfill query and the subscription merged into one
-//! newest-first list without duplicates, at most [`MAX_ENTRIES`] long, with pause/resume.
+//! newest-first list without duplicates, at most [`MAX_ENTRIES`] long, with pause/resume and a
+//! filter by agent and type (applied on reading, so changing it loses nothing).
 //!
 //! Pure data, no browser: the view lives in `components::live_feed`.
 
@@ -68,11 +69,6 @@ impl Feed {
         self.paused
     }
 
-    /// How many new entries wait for [`Feed::resume`].
-    pub fn held(&self) -> usize {
-        self.held.len()
-    }
-
     /// Adds entries (live or backfilled, any order). While paused they are held back.
     pub fn add(&mut self, new: impl IntoIterator<Item = FeedEntry>) {
         let mut fresh: Vec<FeedEntry> = Vec::new();
@@ -109,6 +105,39 @@ impl Feed {
     }
 }
 
+/// Which entries the feed shows: one agent's or every agent's, one type or every type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedFilter {
+    pub agent_id: Option<String>,
+    pub kind: Option<ActivityType>,
+}
+
+impl FeedFilter {
+    /// Whether `entry` passes.
+    pub fn matches(&self, entry: &FeedEntry) -> bool {
+        self.agent_id
+            .as_ref()
+            .is_none_or(|id| *id == entry.agent_id)
+            && self.kind.is_none_or(|kind| kind == entry.kind)
+    }
+}
+
+impl Feed {
+    /// The entries shown that pass `filter`, newest first.
+    pub fn visible(&self, filter: &FeedFilter) -> Vec<FeedEntry> {
+        self.entries
+            .iter()
+            .filter(|e| filter.matches(e))
+            .cloned()
+            .collect()
+    }
+
+    /// How many held entries pass `filter` (what "Resume" will add to the view).
+    pub fn held_matching(&self, filter: &FeedFilter) -> usize {
+        self.held.iter().filter(|e| filter.matches(e)).count()
+    }
+}
+
 /// Newest first (ties broken by id, so the order is stable), then cut to [`MAX_ENTRIES`].
 fn sort_and_cap(entries: &mut Vec<FeedEntry>) {
     entries.sort_by(|a, b| b.at_ms.total_cmp(&a.at_ms).then_with(|| b.id.cmp(&a.id)));
@@ -120,10 +149,14 @@ mod tests {
     use super::*;
 
     fn entry(id: &str, at_ms: f64) -> FeedEntry {
+        entry_of(id, at_ms, "agent", ActivityType::ToolCall)
+    }
+
+    fn entry_of(id: &str, at_ms: f64, agent: &str, kind: ActivityType) -> FeedEntry {
         FeedEntry {
             id: id.to_owned(),
-            agent_id: "agent".to_owned(),
-            kind: ActivityType::ToolCall,
+            agent_id: agent.to_owned(),
+            kind,
             cost_usd: None,
             duration_ms: None,
             timestamp: String::new(),
@@ -159,9 +192,42 @@ mod tests {
         feed.add([entry("b", 2.0), entry("a", 1.0)]);
         feed.add([entry("b", 2.0)]);
         assert_eq!(ids(feed.entries()), ["a"]);
-        assert_eq!(feed.held(), 1);
+        assert_eq!(feed.held_matching(&FeedFilter::default()), 1);
         feed.resume();
         assert_eq!(ids(feed.entries()), ["b", "a"]);
-        assert_eq!(feed.held(), 0);
+        assert_eq!(feed.held_matching(&FeedFilter::default()), 0);
+    }
+
+    #[test]
+    fn the_filter_picks_an_agent_and_a_type_and_counts_what_waits() {
+        let mut feed = Feed::default();
+        feed.add([
+            entry_of("a", 1.0, "x", ActivityType::ToolCall),
+            entry_of("b", 2.0, "y", ActivityType::Error),
+            entry_of("c", 3.0, "x", ActivityType::Error),
+        ]);
+        let only_x = FeedFilter {
+            agent_id: Some("x".to_owned()),
+            kind: None,
+        };
+        assert_eq!(ids(&feed.visible(&only_x)), ["c", "a"]);
+        let x_errors = FeedFilter {
+            kind: Some(ActivityType::Error),
+            ..only_x.clone()
+        };
+        assert_eq!(ids(&feed.visible(&x_errors)), ["c"]);
+        assert_eq!(feed.visible(&FeedFilter::default()).len(), 3);
+
+        // Paused: what waits is counted through the filter, and resuming shows it.
+        feed.pause();
+        feed.add([
+            entry_of("d", 4.0, "y", ActivityType::ToolCall),
+            entry_of("e", 5.0, "x", ActivityType::ToolCall),
+        ]);
+        assert_eq!(feed.held_matching(&only_x), 1);
+        assert_eq!(feed.held_matching(&FeedFilter::default()), 2);
+        assert_eq!(ids(&feed.visible(&only_x)), ["c", "a"]);
+        feed.resume();
+        assert_eq!(ids(&feed.visible(&only_x)), ["e", "c", "a"]);
     }
 }

@@ -11,6 +11,7 @@ mod permissions;
 mod session;
 mod task;
 mod task_steps;
+mod time_window;
 mod viewer;
 
 fn main() {

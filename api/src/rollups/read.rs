@@ -73,8 +73,13 @@ pub struct MetricsPoint {
     pub errors: i64,
     /// Exact sum of the step's known costs.
     pub cost_usd: Decimal,
-    /// `null` when no activity in the step reported a duration.
+    /// `null` when no activity in the step reported a duration (so are `p50Ms` and
+    /// `p99Ms`).
     pub p95_ms: Option<f64>,
+    /// The step's median duration.
+    pub p50_ms: Option<f64>,
+    /// The step's 99th percentile duration.
+    pub p99_ms: Option<f64>,
 }
 
 /// Whose activities to measure.
@@ -208,6 +213,8 @@ fn summarize(window: Window, sums: &[Sums], histograms: &[Histogram]) -> Metrics
             errors: point.errors,
             cost_usd: Usd::from_nanos(point.cost_nanos).amount(),
             p95_ms: point_histogram.percentile(0.95),
+            p50_ms: point_histogram.percentile(0.5),
+            p99_ms: point_histogram.percentile(0.99),
         });
     }
     let (from, to) = window.bounds();

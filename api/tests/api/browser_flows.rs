@@ -103,6 +103,7 @@ on_both_backends!(
     a_stale_inbox_explains_a_conflicting_change_and_reloads,
     an_admin_creates_rotates_and_revokes_an_api_key_and_a_viewer_gets_no_such_buttons,
     a_worker_on_a_phone_starts_completes_and_fails_their_tasks,
+    an_admin_follows_costs_feed_agents_a_run_trace_and_analytics,
 );
 
 async fn an_admin_reaches_every_section_and_sees_why_when_the_api_is_down(backend: Backend) {
@@ -126,7 +127,14 @@ async fn an_admin_reaches_every_section_and_sees_why_when_the_api_is_down(backen
     );
     assert_eq!(
         report["sections"],
-        json!(["Overview", "Agents", "Tasks", "My tasks", "Settings"])
+        json!([
+            "Overview",
+            "Agents",
+            "Analytics",
+            "Tasks",
+            "My tasks",
+            "Settings"
+        ])
     );
     let down = report["downMessage"].as_str().unwrap();
     assert!(down.contains("Can't reach the HumanAIOS server"), "{down}");
@@ -364,4 +372,170 @@ async fn a_worker_on_a_phone_starts_completes_and_fails_their_tasks(backend: Bac
     let failed = task_state(&app, &admin.token, &tasks[1]).await;
     assert_eq!(failed["status"], "FAILED");
     assert_eq!(failed["failureReason"], "The shop was closed");
+}
+
+/// A span of a run, `seconds_ago` before now, lasting `ms`.
+fn span(agent: &str, run: &str, parent: Option<&str>, name: &str, cost: &str, ms: i64) -> Value {
+    let started = chrono::Utc::now() - chrono::Duration::seconds(30);
+    json!({
+        "id": uuid::Uuid::now_v7().to_string(),
+        "agentId": agent,
+        "runId": run,
+        "parentId": parent,
+        "type": "TOOL_CALL",
+        "name": name,
+        "costUsd": cost,
+        "durationMs": ms,
+        "startedAt": started.to_rfc3339(),
+        "endedAt": (started + chrono::Duration::milliseconds(ms)).to_rfc3339(),
+        "timestamp": started.to_rfc3339(),
+    })
+}
+
+async fn an_admin_follows_costs_feed_agents_a_run_trace_and_analytics(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let planner = app.create_agent(&admin.token, "planner").await;
+    let searcher = app.create_agent(&admin.token, "searcher").await;
+    let key = app.create_api_key(&admin.token).await;
+
+    // The planner's run: a root span, a tool call inside it, and a failed call inside that
+    // ($1.00 in all); the searcher's one activity costs $2.50. One of four failed: 25%.
+    let run = uuid::Uuid::now_v7().to_string();
+    let mut root = span(&planner, &run, None, "plan-trip", "0.5", 1_200);
+    root["type"] = json!("DECISION");
+    root["payload"] = json!({ "prompt": "Plan a weekend in Lisbon", "response": "Fly on Friday" });
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    let mut flights = span(
+        &planner,
+        &run,
+        Some(&root_id),
+        "search_flights",
+        "0.25",
+        600,
+    );
+    flights["payload"] = json!({ "arguments": { "to": "LIS" }, "result": "3 flights" });
+    let flights_id = flights["id"].as_str().unwrap().to_owned();
+    let mut prices = span(
+        &planner,
+        &run,
+        Some(&flights_id),
+        "fetch_prices",
+        "0.25",
+        200,
+    );
+    prices["status"] = json!("ERROR");
+    prices["errorMessage"] = json!("the fare service timed out");
+    let mut lookup = span(
+        &searcher,
+        &uuid::Uuid::now_v7().to_string(),
+        None,
+        "lookup",
+        "2.5",
+        90,
+    );
+    lookup["payload"] = json!({ "query": "hotels near the river" });
+    let answer = app
+        .record(&key, json!([root, flights, prices, lookup]))
+        .await;
+    assert_eq!(
+        answer["data"]["recordActivities"]["inserted"], 4,
+        "{answer}"
+    );
+
+    let report = run_flow(
+        &app,
+        backend,
+        "observability",
+        json!({ "email": admin.email, "password": ADMIN_PASSWORD, "apiKey": key,
+                "plannerId": planner, "searchWord": "lisbon", "runId": run }),
+        &[
+            "overview-figures.png",
+            "feed-paused.png",
+            "feed-filtered.png",
+            "agents.png",
+            "agent-detail.png",
+            "run-trace.png",
+            "analytics.png",
+        ],
+    )
+    .await;
+
+    // The overview adds up what was ingested.
+    assert_eq!(
+        report["figures"],
+        json!({ "today": "$3.50", "month": "$3.50", "errorRate": "25.0%" })
+    );
+    // Paused, the new entry waited (and was counted); resumed, it showed.
+    assert_eq!(
+        report["held"],
+        json!({ "label": "Resume (1 new)", "shownWhilePaused": 0 })
+    );
+    assert_eq!(report["resumed"], 1);
+    // Filtered by the searcher, the planner's entries are gone.
+    let filtered = report["filtered"].as_array().unwrap();
+    assert!(!filtered.is_empty(), "{report}");
+    assert!(filtered.iter().all(|a| a == "searcher"), "{filtered:?}");
+    assert_eq!(report["sparklines"], 2);
+    assert_eq!(report["charts"], 3);
+    // A word of the root span's prompt finds that span, and only it.
+    assert_eq!(report["found"], json!([root_id]));
+    // The trace: three spans, nested, with their own costs, the failed one marked, each
+    // opening to its payload.
+    let spans = report["spans"].as_array().unwrap();
+    let shape: Vec<_> = spans
+        .iter()
+        .map(|s| {
+            (
+                s["name"].clone(),
+                s["indent"].clone(),
+                s["cost"].clone(),
+                s["failed"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (
+                json!("plan-trip"),
+                json!("0px"),
+                json!("$0.5000"),
+                json!(false)
+            ),
+            (
+                json!("search_flights"),
+                json!("16px"),
+                json!("$0.2500"),
+                json!(false)
+            ),
+            (
+                json!("fetch_prices"),
+                json!("32px"),
+                json!("$0.2500"),
+                json!(true)
+            ),
+        ]
+    );
+    let details = |i: usize| spans[i]["details"].as_str().unwrap().to_owned();
+    assert!(
+        details(0).contains("Plan a weekend in Lisbon"),
+        "{}",
+        details(0)
+    );
+    assert!(
+        details(1).contains("LIS") && details(1).contains("3 flights"),
+        "{}",
+        details(1)
+    );
+    assert!(
+        details(2).contains("the fare service timed out"),
+        "{}",
+        details(2)
+    );
+    // Analytics: the searcher spent most.
+    assert_eq!(
+        report["costByAgent"],
+        json!([["searcher", "$2.50"], ["planner", "$1.00"]])
+    );
 }

@@ -21,7 +21,7 @@ const RELATIVE_ERROR: f64 = 1.0 / 32.0;
 const METRICS_FIELDS: &str = "from to activities errors errorRate throughputPerMinute costUsd \
     priced unpriced tokens { input output cacheRead cacheWrite reasoning } \
     latency { measured averageMs p50Ms p95Ms p99Ms } stepMinutes \
-    series { at activities errors costUsd p95Ms }";
+    series { at activities errors costUsd p50Ms p95Ms p99Ms }";
 
 /// 300 activities of `agent` spread over the three minutes from `start`: durations from
 /// 0 ms to minutes (some absent), errors, supplied costs, tokens priced by the table, and
@@ -260,12 +260,14 @@ async fn metrics_match_a_brute_force_computation_over_the_stored_activities(back
         assert_eq!(point["activities"].as_i64(), Some(part.activities));
         assert_eq!(point["errors"].as_i64(), Some(part.errors));
         assert_eq!(decimal(&point["costUsd"]), part.cost);
-        let exact = part.percentile(0.95).unwrap();
-        let estimate = point["p95Ms"].as_f64().unwrap();
-        assert!(
-            (estimate - exact).abs() <= RELATIVE_ERROR * exact,
-            "minute {i}"
-        );
+        for (field, q) in [("p50Ms", 0.5), ("p95Ms", 0.95), ("p99Ms", 0.99)] {
+            let exact = part.percentile(q).unwrap();
+            let estimate = point[field].as_f64().unwrap();
+            assert!(
+                (estimate - exact).abs() <= RELATIVE_ERROR * exact,
+                "minute {i}, {field}"
+            );
+        }
     }
     let path = format!(
         "/api/v1/agents/{worker}/metrics?from={}&to={}",

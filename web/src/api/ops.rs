@@ -6,6 +6,7 @@
 
 use graphql_client::GraphQLQuery;
 
+pub use entity::ActivityStatus;
 pub use entity::{
     ActivityType, AgentStatus, AgentType, ApiKeyScope, Plan, Role, TaskSource, TaskStatus, TaskType,
 };
@@ -136,6 +137,47 @@ operations!(
     RotateApiKey,
     /// `mutation RevokeApiKey`: the key stops working at once.
     RevokeApiKey,
+);
+
+/// A UUID, as the server writes it (the analytics' agent ids).
+#[allow(clippy::upper_case_acronyms, reason = "the schema's name")]
+pub type UUID = String;
+
+operations!(
+    "graphql/overview.graphql",
+    ("TaskStatus"),
+    /// `query OverviewFigures`: costs, forecast, error rate, p95, tasks by status, firing
+    /// alerts.
+    OverviewFigures,
+    /// `subscription AlertFired`: each alert of the organization as it fires.
+    AlertFired,
+);
+
+operations!(
+    "graphql/agent_pages.graphql",
+    ("AgentType", "AgentStatus", "ActivityType", "ActivityStatus"),
+    /// `query AgentsActivity`: every agent with its last hour's activity series.
+    AgentsActivity,
+    /// `query AgentDetail`: one agent's metrics over a window, and its runs.
+    AgentDetail,
+    /// `query AgentActivities`: one agent's activities, newest first, page by page.
+    AgentActivities,
+    /// `query SearchActivities`: one agent's activities matching words, page by page.
+    SearchActivities,
+);
+
+operations!(
+    "graphql/run_trace.graphql",
+    ("ActivityType", "ActivityStatus"),
+    /// `query RunTrace`: one run and all its spans.
+    RunTrace,
+);
+
+operations!(
+    "graphql/analytics.graphql",
+    ("TaskStatus"),
+    /// `query AnalyticsReport`: costs, performance and task outcomes over a window.
+    AnalyticsReport,
 );
 
 /// The JSON body of an operation (`query`, `operationName`, `variables`), for HTTP and for a

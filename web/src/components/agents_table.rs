@@ -1,8 +1,9 @@
-//! The "Agents" section: the organization's agents with their framework and status.
+//! The "Agents" section: the organization's agents with their framework and status, each
+//! leading to its page.
 
 use leptos::prelude::*;
 
-use crate::api::ops::{Agents, agents};
+use crate::api::ops::{AgentStatus, AgentType, Agents, agents};
 use crate::api::{ApiError, http};
 use crate::components::error_state::ErrorState;
 use crate::format;
@@ -69,17 +70,29 @@ pub fn AgentsSection(
 }
 
 fn agent_row(agent: agents::AgentsAgentsNodes) -> impl IntoView {
-    let status_class = format!(
-        "status status-{}",
-        format::css_name(agent.status.storage_name())
-    );
     view! {
-        <tr class="agent-row" data-agent-id=agent.id>
-            <td class="agent-name">{agent.name}</td>
-            <td>{format::agent_type(agent.type_)}</td>
-            <td>
-                <span class=status_class>{format::agent_status(agent.status)}</span>
-            </td>
+        <tr class="agent-row" data-agent-id=agent.id.clone()>
+            {agent_cells(agent.id.clone(), agent.name, agent.type_, agent.status)}
         </tr>
+    }
+}
+
+/// An agent's name (leading to its page), framework and status: the first cells of a row
+/// of agents.
+pub fn agent_cells(
+    id: String,
+    name: String,
+    kind: AgentType,
+    status: AgentStatus,
+) -> impl IntoView {
+    let status_class = format!("status status-{}", format::css_name(status.storage_name()));
+    view! {
+        <td class="agent-name">
+            <a href=format!("/agents/{id}")>{name}</a>
+        </td>
+        <td>{format::agent_type(kind)}</td>
+        <td>
+            <span class=status_class>{format::agent_status(status)}</span>
+        </td>
     }
 }

@@ -1,5 +1,6 @@
 //! The "Live activity" section: the latest activities (backfilled over HTTP), then every new
-//! one from the `activityFeed` subscription, newest first, with Pause/Resume.
+//! one from the `activityFeed` subscription, newest first, with Pause/Resume and filters by
+//! agent and by type.
 
 use std::collections::HashMap;
 
@@ -7,10 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::http;
+use crate::api::ops::ActivityType;
 use crate::api::ops::{ActivityFeed, RecentActivities, activity_feed, recent_activities};
 use crate::api::ws::{self, Link, WsEvent};
 use crate::components::link_badge::LinkBadge;
-use crate::feed::{Feed, FeedEntry};
+use crate::feed::{Feed, FeedEntry, FeedFilter};
 use crate::format;
 use crate::session::Session;
 
@@ -18,11 +20,12 @@ use crate::session::Session;
 const BACKFILL: i64 = 20;
 
 /// The live feed; `agent_names` maps agent ids to names, `on_unknown_agent` is called when a
-/// live activity names an agent that is not in the map.
+/// live activity names an agent that is not in the map, `on_activity` on every live activity.
 #[component]
 pub fn LiveFeed(
     agent_names: Memo<HashMap<String, String>>,
     on_unknown_agent: Callback<()>,
+    #[prop(optional)] on_activity: Option<Callback<()>>,
 ) -> impl IntoView {
     let session = Session::use_context();
     let feed = RwSignal::new(Feed::default());
@@ -72,6 +75,9 @@ pub fn LiveFeed(
                     on_unknown_agent.run(());
                 }
                 feed.try_update(|f| f.add([entry]));
+                if let Some(on_activity) = on_activity {
+                    on_activity.run(());
+                }
             }
             WsEvent::Error(message) => {
                 problem.try_set(Some(message));
@@ -80,14 +86,17 @@ pub fn LiveFeed(
     );
     on_cleanup(move || subscription.abort());
 
+    let filter = RwSignal::new(FeedFilter::default());
     let toggle = move |_| feed.update(|f| if f.is_paused() { f.resume() } else { f.pause() });
     let toggle_label = move || {
-        feed.with(|f| match (f.is_paused(), f.held()) {
+        let held = filter.with(|filter| feed.with(|f| f.held_matching(filter)));
+        match (feed.with(Feed::is_paused), held) {
             (false, _) => "Pause".to_owned(),
             (true, 0) => "Resume".to_owned(),
             (true, n) => format!("Resume ({n} new)"),
-        })
+        }
     };
+    let visible = move || filter.with(|filter| feed.with(|f| f.visible(filter)));
 
     view! {
         <section class="card" aria-labelledby="feed-title">
@@ -105,24 +114,82 @@ pub fn LiveFeed(
                 </button>
             </div>
             {move || problem.get().map(|message| view! { <p class="notice" role="alert">{message}</p> })}
+            <FeedFilters filter=filter agent_names=agent_names/>
             <ol class="feed-list">
                 <For
-                    each=move || feed.with(|f| f.entries().to_vec())
+                    each=visible
                     key=|entry| entry.id.clone()
                     children=move |entry| view! { <FeedItem entry=entry agent_names=agent_names/> }
                 />
             </ol>
             {move || {
-                feed.with(|f| f.entries().is_empty())
+                let empty = feed.with(|f| f.entries().is_empty());
+                let hidden = !empty && visible().is_empty();
+                (empty || hidden)
                     .then(|| {
-                        view! {
-                            <p class="muted placeholder">
-                                "No activity yet. Events appear here the moment agents report them."
-                            </p>
-                        }
+                        let text = if empty {
+                            "No activity yet. Events appear here the moment agents report them."
+                        } else {
+                            "No activity matches these filters."
+                        };
+                        view! { <p class="muted placeholder">{text}</p> }
                     })
             }}
         </section>
+    }
+}
+
+/// The agent and type pickers; changing them filters what is shown (and what Resume counts).
+#[component]
+fn FeedFilters(
+    filter: RwSignal<FeedFilter>,
+    agent_names: Memo<HashMap<String, String>>,
+) -> impl IntoView {
+    let agents = move || {
+        let mut agents: Vec<(String, String)> = agent_names.get().into_iter().collect();
+        agents.sort_by(|a, b| a.1.cmp(&b.1));
+        agents
+            .into_iter()
+            .map(|(id, name)| view! { <option value=id>{name}</option> })
+            .collect_view()
+    };
+    let types = ActivityType::ALL
+        .iter()
+        .map(|t| view! { <option value=t.storage_name()>{format::activity_type(*t)}</option> })
+        .collect_view();
+    let pick_agent = move |ev| {
+        let id = event_target_value(&ev);
+        filter.update(|f| f.agent_id = (!id.is_empty()).then_some(id));
+    };
+    let pick_type = move |ev| {
+        let name = event_target_value(&ev);
+        let kind = ActivityType::ALL
+            .iter()
+            .copied()
+            .find(|t| t.storage_name() == name);
+        filter.update(|f| f.kind = kind);
+    };
+    view! {
+        <div class="feed-filters">
+            <label>
+                "Agent "
+                <select
+                    id="feed-agent"
+                    prop:value=move || filter.with(|f| f.agent_id.clone().unwrap_or_default())
+                    on:change=pick_agent
+                >
+                    <option value="">"All agents"</option>
+                    {agents}
+                </select>
+            </label>
+            <label>
+                "Type "
+                <select id="feed-type" on:change=pick_type>
+                    <option value="">"All types"</option>
+                    {types}
+                </select>
+            </label>
+        </div>
     }
 }
 

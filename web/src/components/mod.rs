@@ -3,9 +3,13 @@
 
 pub mod agents_table;
 pub mod api_keys;
+pub mod charts;
 pub mod error_state;
 pub mod header;
 pub mod link_badge;
 pub mod live_feed;
+pub mod loaded;
 pub mod nav;
+pub mod overview_figures;
 pub mod task_card;
+pub mod window_picker;

@@ -27,6 +27,11 @@ const SECTIONS: &[Section] = &[
         needs: None,
     },
     Section {
+        path: "/analytics",
+        label: "Analytics",
+        needs: None,
+    },
+    Section {
         path: "/tasks",
         label: "Tasks",
         needs: None,

@@ -1,10 +1,13 @@
 //! One module per route: the login form, the overview, agents, the task inbox, the worker's
 //! tasks, settings, and the not-found view.
 
+pub mod agent_detail;
 pub mod agents;
+pub mod analytics;
 pub mod login;
 pub mod my_tasks;
 pub mod not_found;
 pub mod overview;
+pub mod run_trace;
 pub mod settings;
 pub mod tasks;

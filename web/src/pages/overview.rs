@@ -1,5 +1,6 @@
-//! `/`: the organization at a glance: agents table and live activity feed. Loads the agents
-//! once; the feed keeps itself up to date.
+//! `/`: the organization at a glance: cost, forecast, error rate, latency, open tasks and
+//! firing alerts, the agents table and the live activity feed. The feed keeps itself up to
+//! date, and new activity reloads the figures (at most every [`FIGURES_REFRESH_MS`]).
 
 use std::collections::HashMap;
 
@@ -7,11 +8,15 @@ use leptos::prelude::*;
 
 use crate::components::agents_table::{AgentsSection, load_agents};
 use crate::components::live_feed::LiveFeed;
+use crate::components::overview_figures::{OverviewFiguresSection, load_figures};
 
 /// How many agents the table shows.
 const AGENTS_SHOWN: i64 = 50;
 /// The least time between two reloads of the agents triggered by unknown agents in the feed.
 const AGENT_REFRESH_MS: f64 = 15_000.0;
+/// How long after new activity the figures are reloaded (activity arriving meanwhile rides
+/// along), so a busy organization costs one query per this period, not one per event.
+const FIGURES_REFRESH_MS: u32 = 2_000;
 
 /// The overview page (only rendered with a session, see `app::SignedIn`).
 #[component]
@@ -47,10 +52,31 @@ pub fn OverviewPage() -> impl IntoView {
         }
     });
 
+    // Bumped to reload the figures; a signal (not `refetch`) so a timer that fires after the
+    // page is gone does nothing.
+    let reload = RwSignal::new(0_u32);
+    let figures = load_figures(reload);
+    let refresh_due = StoredValue::new(false);
+    let on_activity = Callback::new(move |()| {
+        if !refresh_due.get_value() {
+            refresh_due.set_value(true);
+            gloo_timers::callback::Timeout::new(FIGURES_REFRESH_MS, move || {
+                refresh_due.try_update_value(|due| *due = false);
+                reload.try_update(|n| *n += 1);
+            })
+            .forget();
+        }
+    });
+
     view! {
         <main class="page page-overview">
+            <OverviewFiguresSection figures=figures agent_names=agent_names/>
             <AgentsSection agents=agents/>
-            <LiveFeed agent_names=agent_names on_unknown_agent=on_unknown_agent/>
+            <LiveFeed
+                agent_names=agent_names
+                on_unknown_agent=on_unknown_agent
+                on_activity=on_activity
+            />
         </main>
     }
 }
