@@ -1,6 +1,7 @@
 //! The application shell: provides the [`Session`] and the [`ViewerContext`] to every page and
 //! owns the client routes: `/login`, the signed-in sections (`/`, `/agents`, `/tasks`,
-//! `/my-tasks`, `/settings`), and a not-found view for anything else.
+//! `/my-tasks`, `/settings`, `/alerts`, `/audit`), the sign-up, invitation and OAuth pages,
+//! and a not-found view for anything else.
 
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
@@ -8,9 +9,13 @@ use leptos_router::path;
 
 use crate::components::header::AppHeader;
 use crate::pages::{
+    accept_invitation::AcceptInvitationPage, oauth_complete::OAuthCompletePage, sign_up::SignUpPage,
+};
+use crate::pages::{
     agents::AgentsPage, login::LoginPage, my_tasks::MyTasksPage, not_found::NotFound,
     overview::OverviewPage, settings::SettingsPage, tasks::TasksPage,
 };
+use crate::pages::{alerts::AlertsPage, audit::AuditPage};
 use crate::session::Session;
 use crate::viewer::ViewerContext;
 
@@ -30,6 +35,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tasks") view=|| view! { <SignedIn><TasksPage/></SignedIn> }/>
                 <Route path=path!("/my-tasks") view=|| view! { <SignedIn><MyTasksPage/></SignedIn> }/>
                 <Route path=path!("/settings") view=|| view! { <SignedIn><SettingsPage/></SignedIn> }/>
+                <Route path=path!("/alerts") view=|| view! { <SignedIn><AlertsPage/></SignedIn> }/>
+                <Route path=path!("/audit") view=|| view! { <SignedIn><AuditPage/></SignedIn> }/>
+                <Route path=path!("/signup") view=SignUpPage/>
+                <Route path=path!("/accept-invitation") view=AcceptInvitationPage/>
+                <Route path=path!("/oauth/complete") view=OAuthCompletePage/>
             </Routes>
         </Router>
     }

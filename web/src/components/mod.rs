@@ -9,3 +9,13 @@ pub mod link_badge;
 pub mod live_feed;
 pub mod nav;
 pub mod task_card;
+// Sign-in forms and the admin settings sections.
+pub mod alert_rule_form;
+pub mod audit_table;
+pub mod auth_form;
+pub mod data_table;
+pub mod members;
+pub mod org_settings;
+pub mod redaction;
+pub mod task_extras;
+pub mod webhooks;

@@ -8,3 +8,9 @@ pub mod not_found;
 pub mod overview;
 pub mod settings;
 pub mod tasks;
+// Sign-in extras, settings, alerts and the audit log.
+pub mod accept_invitation;
+pub mod alerts;
+pub mod audit;
+pub mod oauth_complete;
+pub mod sign_up;
