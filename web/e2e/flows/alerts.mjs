@@ -17,6 +17,8 @@ const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ')
 await run('alerts', args.screenshotDir, async ({ newPage, shot }) => {
   const page = await newPage();
   await signIn(page, args.base, args.email, args.password);
+  // The admin's sections appear once the role is known; the links move then.
+  await page.locator('nav.nav').getByRole('link', { name: 'Audit log' }).waitFor({ timeout: TIMEOUT_MS });
   await navigate(page, 'Alerts', 'Alerts');
   await page.getByText('No alert has fired.').waitFor({ timeout: TIMEOUT_MS });
 

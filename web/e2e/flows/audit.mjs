@@ -12,6 +12,8 @@ const args = flowArgs('usage: node web/e2e/flows/audit.mjs <json args>');
 await run('audit', args.screenshotDir, async ({ newPage, shot }) => {
   const page = await newPage();
   await signIn(page, args.base, args.email, args.password);
+  // The admin's sections appear once the role is known; the links move then.
+  await page.locator('nav.nav').getByRole('link', { name: 'Audit log' }).waitFor({ timeout: TIMEOUT_MS });
   await navigate(page, 'Audit log', 'Audit log');
   const rows = page.locator('.audit-row');
   const firstPage = await step('read the first page', async () => {
