@@ -13,7 +13,7 @@ pub const REFRESH_KEY: &str = "humanaios.refresh";
 pub const EXPIRES_KEY: &str = "humanaios.expires";
 /// How long before the access token expires it is refreshed, so a request sent just before
 /// the deadline does not arrive just after it.
-const REFRESH_MARGIN_MS: f64 = 60_000.0;
+const REFRESH_MARGIN_MS: i64 = 60_000;
 
 /// What a sign-in (`logIn`, `signUp`, `acceptInvitation`, `refreshSession`, OAuth) issues.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,12 +84,13 @@ impl Session {
     /// Whether the access token expires within the refresh margin (or already has).
     pub fn refresh_due(&self) -> bool {
         let expires_at = read(EXPIRES_KEY).and_then(|ms| ms.parse().ok());
-        refresh_due(expires_at, js_sys::Date::now())
+        refresh_due(expires_at, js_sys::Date::now() as i64)
     }
 
     /// Stores a freshly issued session.
     pub fn sign_in(&self, tokens: Tokens) {
-        let expires_at = js_sys::Date::now() + tokens.expires_in as f64 * 1000.0;
+        // Whole milliseconds: formatting and parsing floats would add to the .wasm.
+        let expires_at = js_sys::Date::now() as i64 + tokens.expires_in * 1000;
         if let Some(s) = storage() {
             // A full or disabled storage only costs the user a sign-in after reload.
             let _ = s.set_item(TOKEN_KEY, &tokens.access_token);
@@ -112,7 +113,7 @@ impl Session {
 
 /// Whether a token expiring at `expires_at_ms` should be refreshed at `now_ms`. An unknown
 /// expiry (a session stored before refresh tokens) is left to the server to refuse.
-fn refresh_due(expires_at_ms: Option<f64>, now_ms: f64) -> bool {
+fn refresh_due(expires_at_ms: Option<i64>, now_ms: i64) -> bool {
     expires_at_ms.is_some_and(|at| at - REFRESH_MARGIN_MS <= now_ms)
 }
 
@@ -130,10 +131,10 @@ mod tests {
 
     #[test]
     fn a_token_is_refreshed_a_minute_before_it_expires() {
-        let now = 1_000_000.0;
-        assert!(!refresh_due(Some(now + 61_000.0), now));
-        assert!(refresh_due(Some(now + 59_000.0), now));
-        assert!(refresh_due(Some(now - 1.0), now), "already expired");
+        let now = 1_000_000;
+        assert!(!refresh_due(Some(now + 61_000), now));
+        assert!(refresh_due(Some(now + 59_000), now));
+        assert!(refresh_due(Some(now - 1), now), "already expired");
         assert!(
             !refresh_due(None, now),
             "unknown expiry: let the server say"

@@ -9,7 +9,7 @@
 // refresh token the log-out ended, "storageAfterLogOut": [keys left], "refreshedByExpiry":
 // bool, "refreshedAfterRefusal": bool, "tasksHeading": what /tasks showed after the refusal}.
 
-import { TIMEOUT_MS, flowArgs, run, signIn, step } from '../browser.mjs';
+import { TIMEOUT_MS, flowArgs, navigate, run, signIn, step } from '../browser.mjs';
 
 const args = flowArgs('usage: node web/e2e/flows/session.mjs <json args>');
 const stored = (page) =>
@@ -42,12 +42,14 @@ await run('session', args.screenshotDir, async ({ newPage, shot }) => {
 
   await signIn(page, args.base, args.email, args.password);
 
-  // The stored expiry passes: the next request refreshes first.
+  // The stored expiry passes: the next request refreshes first. Set while the page stays
+  // (a reload could cut a refresh short after the server rotated the token).
   const refreshedByExpiry = await step('refresh when the token is about to expire', async () => {
+    await page.locator('nav.nav').getByRole('link', { name: 'Audit log' }).waitFor({ timeout: TIMEOUT_MS });
     const before = await stored(page);
     await page.evaluate(() => localStorage.setItem('humanaios.expires', String(Date.now() - 1000)));
-    await page.goto(`${args.base}/agents`, { waitUntil: 'domcontentloaded', timeout: TIMEOUT_MS });
-    await page.getByText('No agents yet.').waitFor({ timeout: TIMEOUT_MS });
+    await navigate(page, 'Tasks', 'Tasks');
+    await page.getByText('No pending tasks.').waitFor({ timeout: TIMEOUT_MS });
     // The refresh token changes with every refresh (an access token issued in the same
     // second as the last one may read the same).
     await page.waitForFunction((old) => localStorage.getItem('humanaios.refresh') !== old, before['humanaios.refresh'], { timeout: TIMEOUT_MS });

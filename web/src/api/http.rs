@@ -31,23 +31,38 @@ pub async fn execute<Q: GraphQLQuery>(
     variables: Q::Variables,
 ) -> Result<Q::ResponseData, ApiError> {
     let body = request_body::<Q>(variables).to_string();
+    let (status, text) = authorized_post(session, &body).await?;
+    interpret::<Q::ResponseData>(status, &text)
+}
+
+/// Sends `body` with the session's token and returns the answer undecoded: everything that
+/// does not depend on the operation's types lives here, compiled once for all of them.
+async fn authorized_post(session: Session, body: &str) -> Result<(u16, String), ApiError> {
     let token = fresh_token(session).await;
-    let first = send::<Q::ResponseData>(token.as_deref(), &body).await;
-    if !matches!(first, Err(ApiError::Unauthenticated(_))) {
-        return first;
+    let first = post(token.as_deref(), body).await?;
+    if !refused(&first) {
+        return Ok(first);
     }
     // Refused: maybe the token expired early (clock skew, a server restart with a new
     // secret). One refresh and one retry, then give up.
     let retried = match token {
         Some(_) if refresh(session).await.is_ok() => {
-            send::<Q::ResponseData>(session.token_untracked().as_deref(), &body).await
+            post(session.token_untracked().as_deref(), body).await?
         }
         _ => first,
     };
-    if matches!(retried, Err(ApiError::Unauthenticated(_))) {
+    if refused(&retried) {
         session.sign_out();
     }
-    retried
+    Ok(retried)
+}
+
+/// Whether the server refused the credential.
+fn refused((status, text): &(u16, String)) -> bool {
+    matches!(
+        interpret::<serde::de::IgnoredAny>(*status, text),
+        Err(ApiError::Unauthenticated(_))
+    )
 }
 
 /// The access token to send, refreshed first when it is about to expire.
@@ -99,11 +114,18 @@ pub async fn log_out(session: Session) {
     session.sign_out();
 }
 
-/// One `POST /graphql` with `body`, bearing `token` if given.
+/// One `POST /graphql` with `body`, bearing `token` if given, decoded as `Data`.
 async fn send<Data: serde::de::DeserializeOwned>(
     token: Option<&str>,
     body: &str,
 ) -> Result<Data, ApiError> {
+    let (status, text) = post(token, body).await?;
+    interpret::<Data>(status, &text)
+}
+
+/// The request itself, kept apart from the decoding so that it is compiled once rather than
+/// once per operation (each operation's `Data` is another `send`).
+async fn post(token: Option<&str>, body: &str) -> Result<(u16, String), ApiError> {
     let mut request = Request::post(GRAPHQL_PATH).header("Content-Type", "application/json");
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
@@ -114,13 +136,12 @@ async fn send<Data: serde::de::DeserializeOwned>(
         .send()
         .await
         .map_err(|e| ApiError::Unreachable(e.to_string()))?;
-
     let status = response.status();
     let text = response
         .text()
         .await
         .map_err(|e| ApiError::Unreachable(e.to_string()))?;
-    interpret::<Data>(status, &text)
+    Ok((status, text))
 }
 
 /// Turns an HTTP status and body into data or an [`ApiError`].
@@ -206,6 +227,17 @@ mod tests {
             interpret::<Data>(401, "Unauthorized"),
             Err(ApiError::Unauthenticated(_))
         ));
+    }
+
+    #[test]
+    fn a_refused_credential_is_told_apart_without_the_operations_types() {
+        let unauthenticated =
+            r#"{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}"#;
+        assert!(refused(&(200, unauthenticated.to_owned())));
+        assert!(refused(&(401, String::new())));
+        assert!(!refused(&(200, r#"{"data":{"n":1}}"#.to_owned())));
+        let forbidden = r#"{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}"#;
+        assert!(!refused(&(200, forbidden.to_owned())));
     }
 
     #[test]

@@ -315,7 +315,7 @@ pub fn TaskCard(
             {move || reads_history().then(|| view! {
                 <button
                     type="button"
-                    class="button small ghost"
+                    class="button small ghost history-toggle"
                     aria-expanded=move || history.get().to_string()
                     on:click=move |_| history.update(|open| *open = !*open)
                 >
