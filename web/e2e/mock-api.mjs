@@ -85,7 +85,7 @@ async function graphql(req, res) {
     if (email !== EMAIL || password !== PASSWORD) {
       return json(200, { data: null, errors: [{ message: 'Invalid email or password', extensions: { code: 'UNAUTHENTICATED' } }] });
     }
-    return json(200, { data: { logIn: { accessToken: token, expiresIn: 3600 } } });
+    return json(200, { data: { logIn: { accessToken: token, refreshToken: `r-${token}`, expiresIn: 3600 } } });
   }
   if (req.headers.authorization !== `Bearer ${token}`) {
     return json(401, { errors: [{ message: 'Your session has expired', extensions: { code: 'UNAUTHENTICATED' } }] });

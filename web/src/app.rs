@@ -1,7 +1,7 @@
 //! The application shell: provides the [`Session`] and the [`ViewerContext`] to every page and
 //! owns the client routes: `/login`, the signed-in sections (`/`, `/agents`, `/tasks`,
-//! `/my-tasks`, `/settings`, `/agents/:id`, `/runs/:id`, `/analytics`), and a not-found view
-//! for anything else.
+//! `/my-tasks`, `/settings`, `/agents/:id`, `/runs/:id`, `/analytics`, `/alerts`, `/audit`),
+//! the sign-up, invitation and OAuth pages, and a not-found view for anything else.
 
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
@@ -9,12 +9,15 @@ use leptos_router::path;
 
 use crate::components::header::AppHeader;
 use crate::pages::{
-    agent_detail::AgentDetailPage, analytics::AnalyticsPage, run_trace::RunTracePage,
+    accept_invitation::AcceptInvitationPage, agent_detail::AgentDetailPage,
+    analytics::AnalyticsPage, oauth_complete::OAuthCompletePage, run_trace::RunTracePage,
+    sign_up::SignUpPage,
 };
 use crate::pages::{
     agents::AgentsPage, login::LoginPage, my_tasks::MyTasksPage, not_found::NotFound,
     overview::OverviewPage, settings::SettingsPage, tasks::TasksPage,
 };
+use crate::pages::{alerts::AlertsPage, audit::AuditPage};
 use crate::session::Session;
 use crate::viewer::ViewerContext;
 
@@ -37,6 +40,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/agents/:id") view=|| view! { <SignedIn><AgentDetailPage/></SignedIn> }/>
                 <Route path=path!("/runs/:id") view=|| view! { <SignedIn><RunTracePage/></SignedIn> }/>
                 <Route path=path!("/analytics") view=|| view! { <SignedIn><AnalyticsPage/></SignedIn> }/>
+                <Route path=path!("/alerts") view=|| view! { <SignedIn><AlertsPage/></SignedIn> }/>
+                <Route path=path!("/audit") view=|| view! { <SignedIn><AuditPage/></SignedIn> }/>
+                <Route path=path!("/signup") view=SignUpPage/>
+                <Route path=path!("/accept-invitation") view=AcceptInvitationPage/>
+                <Route path=path!("/oauth/complete") view=OAuthCompletePage/>
             </Routes>
         </Router>
     }

@@ -1,13 +1,16 @@
 //! Entry point of the dashboard: installs the panic hook and mounts [`app::App`] on `<body>`.
 
+mod alert_rules;
 mod api;
 mod app;
 mod components;
+mod decimal;
 mod feed;
 mod format;
 mod live_tasks;
 mod pages;
 mod permissions;
+mod remote;
 mod session;
 mod task;
 mod task_steps;

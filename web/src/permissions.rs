@@ -12,13 +12,22 @@ pub enum Action {
     ManageTasks,
     /// List, create, rotate and revoke API keys (the matrix's `ADMIN`).
     ManageApiKeys,
+    /// Create, change and delete alert rules (the matrix's `OPERATE`).
+    ManageAlerts,
+    /// List, add and remove webhooks and read their deliveries (`ADMIN`).
+    ManageWebhooks,
+    /// Read and verify the audit log (`ADMIN`).
+    ReadAuditLog,
 }
 
 /// Whether `role` may do `action`.
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
         Action::ManageTasks => role.can_operate(),
-        Action::ManageApiKeys => role == Role::Admin,
+        Action::ManageAlerts => role.can_operate(),
+        Action::ManageApiKeys | Action::ManageWebhooks | Action::ReadAuditLog => {
+            role == Role::Admin
+        }
     }
 }
 
@@ -34,5 +43,15 @@ mod tests {
         assert!(!allows(Role::Operator, Action::ManageApiKeys));
         assert!(allows(Role::Admin, Action::ManageTasks));
         assert!(allows(Role::Admin, Action::ManageApiKeys));
+    }
+
+    #[test]
+    fn operators_manage_alert_rules_admins_webhooks_and_the_audit_log() {
+        assert!(!allows(Role::Viewer, Action::ManageAlerts));
+        assert!(allows(Role::Operator, Action::ManageAlerts));
+        for action in [Action::ManageWebhooks, Action::ReadAuditLog] {
+            assert!(!allows(Role::Operator, action));
+            assert!(allows(Role::Admin, action));
+        }
     }
 }

@@ -133,7 +133,9 @@ async fn an_admin_reaches_every_section_and_sees_why_when_the_api_is_down(backen
             "Analytics",
             "Tasks",
             "My tasks",
-            "Settings"
+            "Settings",
+            "Alerts",
+            "Audit log"
         ])
     );
     let down = report["downMessage"].as_str().unwrap();
@@ -305,7 +307,14 @@ async fn an_admin_creates_rotates_and_revokes_an_api_key_and_a_viewer_gets_no_su
 
     assert_eq!(
         report["viewerSections"],
-        json!(["Overview", "Agents", "Tasks", "My tasks"])
+        json!([
+            "Overview",
+            "Agents",
+            "Analytics",
+            "Tasks",
+            "My tasks",
+            "Alerts"
+        ])
     );
     assert_eq!(report["viewerTaskButtons"], json!([]));
     assert!(
@@ -537,5 +546,378 @@ async fn an_admin_follows_costs_feed_agents_a_run_trace_and_analytics(backend: B
     assert_eq!(
         report["costByAgent"],
         json!([["searcher", "$2.50"], ["planner", "$1.00"]])
+    );
+}
+
+// Sign-up, log-out, session refresh, settings, alerts and the audit log.
+on_both_backends!(
+    someone_signs_up_logs_out_signs_in_again_and_stays_signed_in_past_the_token_expiry,
+    an_admin_invites_a_viewer_changes_a_role_and_adds_a_pii_pattern_that_redacts_ingest,
+    an_alert_rule_created_in_the_browser_fires_on_ingested_errors_and_shows_live,
+    the_audit_page_filters_pages_and_says_the_chain_is_intact,
+);
+
+async fn someone_signs_up_logs_out_signs_in_again_and_stays_signed_in_past_the_token_expiry(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let email = format!("founder-{}@example.com", uuid::Uuid::now_v7().simple());
+
+    let report = run_flow(
+        &app,
+        backend,
+        "session",
+        json!({ "organization": "Browser Co", "email": email, "password": ADMIN_PASSWORD }),
+        &["signed-up.png", "logged-out.png", "session-refreshed.png"],
+    )
+    .await;
+
+    assert_eq!(
+        report["signedUpStorage"],
+        json!(["humanaios.expires", "humanaios.refresh", "humanaios.token"])
+    );
+    assert_eq!(report["storageAfterLogOut"], json!([]));
+    assert_eq!(report["refreshedByExpiry"], true);
+    assert_eq!(report["refreshedAfterRefusal"], true);
+    assert_eq!(report["tasksHeading"], "Tasks");
+    // The organization exists with its founder as admin.
+    let token = app
+        .graphql_ok(
+            None,
+            "mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }",
+            json!({ "i": { "email": email, "password": ADMIN_PASSWORD } }),
+        )
+        .await["logIn"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let viewer = app
+        .graphql_ok(
+            Some(&token),
+            "{ viewer { role organization { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        viewer["viewer"],
+        json!({ "role": "ADMIN", "organization": { "name": "Browser Co" } })
+    );
+    // Logging out ended that sign-in on the server: its refresh token no longer works.
+    let refused = app
+        .graphql(
+            None,
+            "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }",
+            json!({ "t": report["loggedOutRefreshToken"] }),
+        )
+        .await;
+    assert!(refused["errors"].is_array(), "{refused}");
+}
+
+async fn an_admin_invites_a_viewer_changes_a_role_and_adds_a_pii_pattern_that_redacts_ingest(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let operator = app.add_member(&admin.token, entity::Role::Operator).await;
+    let operator_email = email_of(&app, &operator).await;
+    let agent = app.create_agent(&admin.token, "pii-agent").await;
+    let invitee = format!("invitee-{}@example.com", uuid::Uuid::now_v7().simple());
+
+    let report = run_flow(
+        &app,
+        backend,
+        "settings",
+        json!({ "email": admin.email, "password": ADMIN_PASSWORD, "inviteeEmail": invitee,
+                "inviteePassword": MEMBER_PASSWORD, "operatorEmail": operator_email,
+                "patternName": "ORDER_ID", "pattern": "ORD-[0-9]{6}", "model": "house-model-1" }),
+        &[
+            "invitation-link.png",
+            "invitation-accepted.png",
+            "settings-admin.png",
+        ],
+    )
+    .await;
+
+    let link = report["invitationLink"].as_str().unwrap();
+    assert!(
+        link.starts_with(&app.url("/accept-invitation?token=")),
+        "{link}"
+    );
+    assert!(report["inviteeWho"].as_str().unwrap().ends_with("viewer"));
+    assert_eq!(report["roleShown"], "viewer");
+    assert!(
+        report["patternRow"]
+            .as_str()
+            .unwrap()
+            .contains("ORD-[0-9]{6}")
+    );
+    assert!(report["priceRow"].as_str().unwrap().contains("$1.5"));
+
+    // What the server now holds: the invitee is a viewer, the operator too.
+    let members = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ members(first: 10) { nodes { email role } } }",
+            json!({}),
+        )
+        .await;
+    let role_of = |email: &str| {
+        members["members"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["email"] == email)
+            .map(|m| m["role"].clone())
+    };
+    assert_eq!(role_of(&invitee), Some(json!("VIEWER")));
+    assert_eq!(role_of(&operator_email), Some(json!("VIEWER")));
+    // The price override is in force.
+    let prices = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ modelPrices { model source input output } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        prices["modelPrices"].as_array().unwrap().contains(
+            &json!({ "model": "house-model-1", "source": "ORGANIZATION", "input": "1.5", "output": "6" })
+        ),
+        "{prices}"
+    );
+    // The pattern redacts what is ingested from now on.
+    let key = app.create_api_key(&admin.token).await;
+    let mut activity = crate::helpers::activity(&agent, "TOOL_CALL", "0.001");
+    activity["payload"] = json!({ "order": "ORD-123456 shipped" });
+    let recorded = app.record(&key, json!([activity])).await;
+    assert_eq!(
+        recorded["data"]["recordActivities"]["inserted"], 1,
+        "{recorded}"
+    );
+    let stored = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ activities(first: 1) { nodes { payload } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        stored["activities"]["nodes"][0]["payload"],
+        json!({ "order": "[REDACTED:ORDER_ID] shipped" })
+    );
+}
+
+async fn an_alert_rule_created_in_the_browser_fires_on_ingested_errors_and_shows_live(
+    backend: Backend,
+) {
+    let app = crate::helpers::spawn_app_with(backend, |config| {
+        config.alert_interval_seconds = 1;
+        config.webhook_retry_seconds = 1;
+    })
+    .await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "flaky-agent").await;
+    let key = app.create_api_key(&admin.token).await;
+    let rule_name = "Too many errors";
+    // Nothing listens there: each delivery fails and says why.
+    let webhook_url = "http://127.0.0.1:9/hooks/humanaios";
+
+    let report = run_flow(
+        &app,
+        backend,
+        "alerts",
+        json!({ "email": admin.email, "password": ADMIN_PASSWORD, "apiKey": key,
+                "agentId": agent, "ruleName": rule_name, "webhookUrl": webhook_url }),
+        &["alert-fired.png", "alert-webhook-deliveries.png"],
+    )
+    .await;
+
+    assert!(
+        report["ruleRow"]
+            .as_str()
+            .unwrap()
+            .contains("error rate > 0.5 over 5 min")
+    );
+    assert_eq!(report["firedRule"], rule_name);
+    assert!(!report["webhookSecret"].as_str().unwrap().is_empty());
+    assert!(
+        report["deliveryRow"].as_str().unwrap().contains("pending")
+            || report["deliveryRow"].as_str().unwrap().contains("failed"),
+        "{}",
+        report["deliveryRow"]
+    );
+    // The server holds the rule as created and the alert as shown.
+    let data = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ alertRules { name kind threshold windowMinutes agentId }
+               alerts(first: 5) { nodes { ruleName agentId firing message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["alertRules"],
+        json!([{ "name": rule_name, "kind": "ERROR_RATE", "threshold": "0.5",
+                 "windowMinutes": 5, "agentId": null }])
+    );
+    let alert = &data["alerts"]["nodes"][0];
+    assert_eq!(
+        (&alert["ruleName"], &alert["agentId"], &alert["firing"]),
+        (&json!(rule_name), &json!(agent), &json!(true))
+    );
+    assert_eq!(alert["message"], report["firedMessage"]);
+}
+
+async fn the_audit_page_filters_pages_and_says_the_chain_is_intact(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    // More than a page (25) of entries, some of them about agents.
+    for i in 0..30 {
+        app.create_agent(&admin.token, &format!("audited-{i}"))
+            .await;
+    }
+
+    let report = run_flow(
+        &app,
+        backend,
+        "audit",
+        json!({ "email": admin.email, "password": ADMIN_PASSWORD }),
+        &["audit-verified.png"],
+    )
+    .await;
+
+    assert_eq!(report["firstPage"], 25);
+    assert!(report["secondPage"].as_u64().unwrap() >= 6);
+    let actions = report["filteredActions"].as_array().unwrap();
+    assert!(!actions.is_empty());
+    assert!(
+        actions
+            .iter()
+            .all(|a| a.as_str().unwrap().starts_with("agent."))
+    );
+    let verdict = report["verdict"].as_str().unwrap();
+    assert!(verdict.starts_with("The chain is intact"), "{verdict}");
+    let server = app
+        .graphql_ok(
+            Some(&admin.token),
+            "{ verifyAuditChain { ok checked } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(server["verifyAuditChain"]["ok"], true);
+    assert!(verdict.contains(&format!(
+        "{} records checked",
+        server["verifyAuditChain"]["checked"]
+    )));
+}
+
+on_both_backends!(the_assign_form_offers_the_nearer_member_first_and_the_task_shows_its_history);
+
+async fn the_assign_form_offers_the_nearer_member_first_and_the_task_shows_its_history(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let agent = app.create_agent(&admin.token, "dispatch-agent").await;
+    // Brussels Grand-Place; one worker two streets away, one in Antwerp.
+    let (near, far) = (
+        app.add_member(&admin.token, entity::Role::Viewer).await,
+        app.add_member(&admin.token, entity::Role::Viewer).await,
+    );
+    for (token, lat, lon) in [(&far, 51.2194, 4.4025), (&near, 50.8485, 4.3540)] {
+        app.graphql_ok(
+            Some(token),
+            "mutation($lat: Float, $lon: Float) { updateMyLocation(latitude: $lat, longitude: $lon, available: true) { id } }",
+            json!({ "lat": lat, "lon": lon }),
+        )
+        .await;
+    }
+    let near_email = email_of(&app, &near).await;
+    let far_email = email_of(&app, &far).await;
+    let title = "Check the shop window at the Grand-Place";
+    let task = app
+        .graphql_ok(
+            Some(&admin.token),
+            "mutation($i: CreateHumanTaskInput!) { createHumanTask(input: $i) { task { id } } }",
+            json!({ "i": { "agentId": agent, "title": title, "type": "INSPECTION",
+                           "latitude": 50.8467, "longitude": 4.3525, "address": "Grand-Place, Brussels" } }),
+        )
+        .await["createHumanTask"]["task"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.graphql_ok(
+        Some(&admin.token),
+        "mutation($id: ID!) { approveHumanTask(id: $id) { id } }",
+        json!({ "id": task }),
+    )
+    .await;
+
+    let report = run_flow(
+        &app,
+        backend,
+        "assign",
+        json!({ "email": admin.email, "password": ADMIN_PASSWORD, "title": title }),
+        &["assign-suggestions.png", "task-history.png"],
+    )
+    .await;
+
+    let choices: Vec<String> = serde_json::from_value(report["choices"].clone()).unwrap();
+    assert!(
+        choices[0].starts_with(&format!("{near_email} · ")) && choices[0].ends_with(" m · 0 open"),
+        "{choices:?}"
+    );
+    assert!(
+        choices[1].starts_with(&format!("{far_email} · ")) && choices[1].contains(" km · "),
+        "{choices:?}"
+    );
+    let history: Vec<String> = serde_json::from_value(report["history"].clone()).unwrap();
+    assert_eq!(history, ["task.assign", "task.approve", "task.create"]);
+    let assigned = app
+        .graphql_ok(
+            Some(&admin.token),
+            "query($id: ID!) { humanTask(id: $id) { status assignee { email } } }",
+            json!({ "id": task }),
+        )
+        .await;
+    assert_eq!(
+        assigned["humanTask"],
+        json!({ "status": "ASSIGNED", "assignee": { "email": near_email } })
+    );
+}
+
+on_both_backends!(an_operator_signs_in_moves_around_and_approves_with_the_keyboard_only);
+
+async fn an_operator_signs_in_moves_around_and_approves_with_the_keyboard_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.sign_up().await;
+    let operator = app.add_member(&admin.token, entity::Role::Operator).await;
+    let email = email_of(&app, &operator).await;
+    let agent = app.create_agent(&admin.token, "keyboard-agent").await;
+    let title = "Allow the keyboard refund";
+    let task = create_task(&app, &admin.token, &agent, title, "APPROVAL").await;
+
+    let sections = ["Agents", "Tasks", "My tasks"];
+    let report = run_flow(
+        &app,
+        backend,
+        "keyboard",
+        json!({ "email": email, "password": MEMBER_PASSWORD,
+                "sections": sections, "taskTitle": title }),
+        &["keyboard-sections.png", "keyboard-focus-approve.png"],
+    )
+    .await;
+
+    assert_eq!(report["reached"], json!(sections));
+    assert_eq!(
+        report["unringed"],
+        json!([]),
+        "every control reached with Tab shows where the focus is"
+    );
+    assert_eq!(report["approved"], true);
+    assert_eq!(
+        task_state(&app, &admin.token, &task).await["status"],
+        "COMPLETED",
+        "the approval pressed with Enter reached the server"
     );
 }

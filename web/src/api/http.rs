@@ -1,55 +1,146 @@
 //! Queries and mutations: `POST /graphql` on the page's own origin, JSON in and out, with the
-//! session's bearer token. A refused credential signs the session out, which sends the user to
-//! the login page.
+//! session's bearer token. The session is refreshed (`refreshSession`) shortly before its
+//! access token expires, and once more when the server refuses the token; a refused refresh
+//! signs the session out, which sends the user to the login page.
 
+use std::cell::RefCell;
+
+use futures::FutureExt;
+use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::Request;
 use graphql_client::{GraphQLQuery, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, UNAUTHENTICATED};
-use super::ops::request_body;
-use crate::session::Session;
+use super::ops::{LogOut, RefreshSession, log_out, refresh_session, request_body};
+use crate::session::{Session, Tokens};
 
 /// Where the server answers GraphQL over HTTP (same origin as the dashboard).
 pub const GRAPHQL_PATH: &str = "/graphql";
 
+type Refresh = Shared<LocalBoxFuture<'static, Result<(), ApiError>>>;
+
+thread_local! {
+    /// The refresh in flight, shared by every request that needs it: a refresh token works
+    /// once, and presenting it twice ends the whole sign-in.
+    static REFRESHING: RefCell<Option<Refresh>> = const { RefCell::new(None) };
+}
+
 /// Runs operation `Q` and returns its data, or the reason there is none.
 ///
 /// Only the encoding of the variables and the decoding of the data are generic: sending,
-/// reading and interpreting the answer is [`post`], compiled once for every operation.
+/// refreshing the session and interpreting the answer is [`authorized_post`], compiled once
+/// for every operation.
 pub fn execute<Q: GraphQLQuery>(
     session: Session,
     variables: Q::Variables,
 ) -> impl Future<Output = Result<Q::ResponseData, ApiError>> {
-    let answer = post(session, request_body::<Q>(variables).to_string());
+    let answer = authorized_post(session, request_body::<Q>(variables).to_string());
     async move { decode(answer.await?) }
 }
 
-/// Sends one GraphQL request body and returns the `data` of the answer, still as JSON. A
-/// refused credential signs the session out.
-async fn post(session: Session, body: String) -> Result<Value, ApiError> {
+/// Sends `body` with the session's token and returns the answer's `data`, still as JSON.
+/// A refused token gets one refresh and one retry; refused again, the session signs out.
+async fn authorized_post(session: Session, body: String) -> Result<Value, ApiError> {
+    let token = fresh_token(session).await;
+    let first = post(token.as_deref(), &body).await?;
+    if !refused(&first) {
+        return interpret(first.0, &first.1);
+    }
+    // Refused: maybe the token expired early (clock skew, a server restart with a new
+    // secret). One refresh and one retry, then give up.
+    let retried = match token {
+        Some(_) if refresh(session).await.is_ok() => {
+            post(session.token_untracked().as_deref(), &body).await?
+        }
+        _ => first,
+    };
+    let result = interpret(retried.0, &retried.1);
+    if matches!(result, Err(ApiError::Unauthenticated(_))) {
+        session.sign_out();
+    }
+    result
+}
+
+/// Whether the server refused the credential.
+fn refused((status, text): &(u16, String)) -> bool {
+    matches!(interpret(*status, text), Err(ApiError::Unauthenticated(_)))
+}
+
+/// The access token to send, refreshed first when it is about to expire.
+pub async fn fresh_token(session: Session) -> Option<String> {
+    if session.token_untracked().is_some() && session.refresh_due() {
+        // A failure leaves the old token; the server's answer to it decides what happens.
+        let _ = refresh(session).await;
+    }
+    session.token_untracked()
+}
+
+/// Exchanges the stored refresh token for a new session, sharing one exchange among every
+/// caller that asks while it runs.
+pub async fn refresh(session: Session) -> Result<(), ApiError> {
+    let shared = REFRESHING.with(|cell| {
+        cell.borrow_mut()
+            .get_or_insert_with(|| exchange(session).boxed_local().shared())
+            .clone()
+    });
+    shared.await
+}
+
+async fn exchange(session: Session) -> Result<(), ApiError> {
+    let result = match session.refresh_token() {
+        None => Err(ApiError::Unauthenticated(
+            "Your session has expired. Please sign in again.".to_owned(),
+        )),
+        Some(refresh_token) => {
+            let body = request_body::<RefreshSession>(refresh_session::Variables { refresh_token })
+                .to_string();
+            // No bearer: the expired token would only be refused.
+            send::<refresh_session::ResponseData>(None, &body)
+                .await
+                .map(|data| session.sign_in(Tokens::from(data.refresh_session)))
+        }
+    };
+    // Cleared by the exchange itself, exactly once, so a later refresh starts afresh.
+    REFRESHING.with(|cell| cell.borrow_mut().take());
+    result
+}
+
+/// Ends the sign-in on the server (`logOut`, so its refresh token stops working) and forgets
+/// it here, also when the server cannot be reached.
+pub async fn log_out(session: Session) {
+    if let Some(refresh_token) = session.refresh_token() {
+        let body = request_body::<LogOut>(log_out::Variables { refresh_token }).to_string();
+        let _ = send::<log_out::ResponseData>(None, &body).await;
+    }
+    session.sign_out();
+}
+
+/// One `POST /graphql` with `body`, bearing `token` if given, decoded as `Data`.
+async fn send<Data: DeserializeOwned>(token: Option<&str>, body: &str) -> Result<Data, ApiError> {
+    let (status, text) = post(token, body).await?;
+    interpret(status, &text).and_then(decode)
+}
+
+/// The request itself: status and body, not yet read.
+async fn post(token: Option<&str>, body: &str) -> Result<(u16, String), ApiError> {
     let mut request = Request::post(GRAPHQL_PATH).header("Content-Type", "application/json");
-    if let Some(token) = session.token_untracked() {
+    if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let response = request
-        .body(body)
+        .body(body.to_owned())
         .map_err(|e| ApiError::Unreachable(e.to_string()))?
         .send()
         .await
         .map_err(|e| ApiError::Unreachable(e.to_string()))?;
-
     let status = response.status();
     let text = response
         .text()
         .await
         .map_err(|e| ApiError::Unreachable(e.to_string()))?;
-    let result = interpret(status, &text);
-    if matches!(result, Err(ApiError::Unauthenticated(_))) {
-        session.sign_out();
-    }
-    result
+    Ok((status, text))
 }
 
 /// Reads an operation's data out of its JSON; the one generic step of a response, shared
@@ -166,6 +257,17 @@ mod tests {
             answer::<Data>(200, r#"{"data":null}"#),
             Err(ApiError::Decode(_))
         ));
+    }
+
+    #[test]
+    fn a_refused_credential_is_told_apart_without_the_operations_types() {
+        let unauthenticated =
+            r#"{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}"#;
+        assert!(refused(&(200, unauthenticated.to_owned())));
+        assert!(refused(&(401, String::new())));
+        assert!(!refused(&(200, r#"{"data":{"n":1}}"#.to_owned())));
+        let forbidden = r#"{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}"#;
+        assert!(!refused(&(200, forbidden.to_owned())));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub use entity::ActivityStatus;
 pub use entity::{
     ActivityType, AgentStatus, AgentType, ApiKeyScope, Plan, Role, TaskSource, TaskStatus, TaskType,
 };
+pub use entity::{AlertKind, AuthProvider, DeliveryStatus};
 
 /// RFC 3339 timestamp, as the server writes it.
 pub type DateTime = String;
@@ -147,10 +148,8 @@ operations!(
     "graphql/overview.graphql",
     ("TaskStatus"),
     /// `query OverviewFigures`: costs, forecast, error rate, p95, tasks by status, firing
-    /// alerts.
+    /// alerts (live through `AlertFired`, with the alerts page).
     OverviewFigures,
-    /// `subscription AlertFired`: each alert of the organization as it fires.
-    AlertFired,
 );
 
 operations!(
@@ -178,6 +177,86 @@ operations!(
     ("TaskStatus"),
     /// `query AnalyticsReport`: costs, performance and task outcomes over a window.
     AnalyticsReport,
+);
+
+operations!(
+    "graphql/auth.graphql",
+    ("AuthProvider"),
+    /// `query SignInProviders`: the sign-in buttons to offer besides email and password.
+    SignInProviders,
+    /// `mutation SignUp`: a new organization with its first admin, signed in.
+    SignUp,
+    /// `mutation AcceptInvitation`: joins the inviting organization, signed in.
+    AcceptInvitation,
+    /// `mutation RefreshSession`: a new session for the (single-use) refresh token.
+    RefreshSession,
+    /// `mutation LogOut`: ends the sign-in the refresh token belongs to.
+    LogOut,
+);
+
+operations!(
+    "graphql/settings.graphql",
+    ("Role", "Plan"),
+    /// `query OrgSettings`: everything the settings page shows besides the API keys.
+    OrgSettings,
+    /// `mutation UpdateOrganization`: name, plan, or the whole settings object.
+    UpdateOrganization,
+    /// `mutation UpdateMemberRole`: another role for a member.
+    UpdateMemberRole,
+    /// `mutation RemoveMember`: a member leaves, their sessions end.
+    RemoveMember,
+    /// `mutation InviteMember`: an invitation link, shown once.
+    InviteMember,
+    /// `mutation RevokeInvitation`: the link stops working.
+    RevokeInvitation,
+    /// `mutation UpdateRedactionSettings`: built-in rules off, the organization's patterns.
+    UpdateRedactionSettings,
+);
+
+operations!(
+    "graphql/alerts.graphql",
+    ("AlertKind", "DeliveryStatus"),
+    /// `query AlertsData`: alert rules, fired alerts and the agents' names.
+    AlertsData,
+    /// `subscription AlertFired`: each alert of the organization as it fires.
+    AlertFired,
+    /// `mutation CreateAlertRule`: a new rule.
+    CreateAlertRule,
+    /// `mutation UpdateAlertRule`: a rule's thresholds, name, or enabled state.
+    UpdateAlertRule,
+    /// `mutation DeleteAlertRule`: the rule goes, its open alerts resolve.
+    DeleteAlertRule,
+    /// `query Webhooks`: where alerts are posted.
+    Webhooks,
+    /// `query WebhookDeliveries`: one webhook's deliveries, newest first.
+    WebhookDeliveries,
+    /// `mutation CreateWebhook`: a webhook and its signing secret (shown once).
+    CreateWebhook,
+    /// `mutation DeleteWebhook`: the webhook and its deliveries go.
+    DeleteWebhook,
+);
+
+operations!(
+    "graphql/audit.graphql",
+    (),
+    /// `query AuditLog`: audit entries, newest first, filtered and paged.
+    AuditLog,
+    /// `query VerifyAuditChain`: whether every record is intact and in place.
+    VerifyAuditChain,
+);
+
+operations!(
+    "graphql/task_extras.graphql",
+    (),
+    /// `query AssigneeSuggestions`: available members, nearest first.
+    AssigneeSuggestions,
+);
+
+crate::tokens_from!(
+    log_in::LogInLogIn,
+    sign_up::SessionFields,
+    accept_invitation::SessionFields,
+    refresh_session::SessionFields,
 );
 
 /// The JSON body of an operation (`query`, `operationName`, `variables`), for HTTP and for a

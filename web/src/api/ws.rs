@@ -4,8 +4,8 @@
 //!
 //! One socket carries one subscription (id `"1"`). The flow is `connection_init` (with the
 //! bearer token) → `connection_ack` → `subscribe` → `next`…, answering `ping` with `pong`.
-//! The server closing with 4401/4403, or an UNAUTHENTICATED error, signs the session out
-//! instead of retrying.
+//! The server closing with 4401/4403, or an UNAUTHENTICATED error, refreshes the session
+//! once and reconnects; when that fails too the session is signed out instead of retrying.
 
 use std::time::Duration;
 
@@ -107,15 +107,21 @@ fn start(
 async fn run(session: Session, payload: Value, mut on_event: Box<dyn FnMut(WsEvent<Value>)>) {
     let Some(url) = ws_url() else { return };
     let mut attempt: u32 = 0;
+    let mut refreshed = false;
     on_event(WsEvent::Link(Link::Connecting));
     loop {
-        let Some(token) = session.token_untracked() else {
+        let Some(token) = super::http::fresh_token(session).await else {
             on_event(WsEvent::Link(Link::SignedOut));
             return;
         };
         let started = js_sys::Date::now();
         let ended = connect_once(&url, &token, &payload, &mut *on_event).await;
         let reason = match ended {
+            Ended::Unauthorized if !refreshed && super::http::refresh(session).await.is_ok() => {
+                // The token was refused but the session renewed: one more try with it.
+                refreshed = true;
+                continue;
+            }
             Ended::Unauthorized => {
                 session.sign_out();
                 on_event(WsEvent::Link(Link::SignedOut));
@@ -125,6 +131,7 @@ async fn run(session: Session, payload: Value, mut on_event: Box<dyn FnMut(WsEve
         };
         if js_sys::Date::now() - started > STABLE_MS {
             attempt = 0;
+            refreshed = false;
         }
         attempt = attempt.saturating_add(1);
         let delay = backoff_ms(attempt, js_sys::Math::random());

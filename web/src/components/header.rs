@@ -45,7 +45,7 @@ pub fn AppHeader() -> impl IntoView {
                 <span class="org-name" title="Organization">{org_name}</span>
                 <span class="spacer"></span>
                 <span class="who muted">{who}</span>
-                <button type="button" class="button ghost" on:click=move |_| session.sign_out()>
+                <button type="button" class="button ghost" on:click=move |_| leptos::task::spawn_local(crate::api::http::log_out(session))>
                     "Log out"
                 </button>
             </div>

@@ -13,3 +13,13 @@ pub mod nav;
 pub mod overview_figures;
 pub mod task_card;
 pub mod window_picker;
+// Sign-in forms and the admin settings sections.
+pub mod alert_rule_form;
+pub mod audit_table;
+pub mod auth_form;
+pub mod data_table;
+pub mod members;
+pub mod org_settings;
+pub mod redaction;
+pub mod task_extras;
+pub mod webhooks;

@@ -47,6 +47,16 @@ const SECTIONS: &[Section] = &[
         label: "Settings",
         needs: Some(Action::ManageApiKeys),
     },
+    Section {
+        path: "/alerts",
+        label: "Alerts",
+        needs: None,
+    },
+    Section {
+        path: "/audit",
+        label: "Audit log",
+        needs: Some(Action::ReadAuditLog),
+    },
 ];
 
 /// The navigation bar.

@@ -9,11 +9,13 @@ use leptos::task::spawn_local;
 
 use crate::components::error_state::ErrorState;
 use crate::components::link_badge::LinkBadge;
+use crate::components::task_extras::{self, Suggestion, TaskHistory};
 use crate::format;
 use crate::live_tasks::{LiveTasks, Tasks};
 use crate::session::Session;
 use crate::task::Task;
 use crate::task_steps::{self, Step};
+use crate::viewer::ViewerContext;
 
 /// A member a task can be assigned to.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +100,10 @@ pub fn TaskCard(
     let text = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let assignee = RwSignal::new(String::new());
+    // The assign form's suggestions (nearest first), loaded when it opens.
+    let suggested = RwSignal::new(Vec::<Suggestion>::new());
+    let history = RwSignal::new(false);
+    let task_id = StoredValue::new(task.id.clone());
 
     let id = task.id.clone();
     let title = task.title.clone();
@@ -132,6 +138,12 @@ pub fn TaskCard(
         note.set(String::new());
         assignee.set(String::new());
         form.set(Some(which));
+        if which == Form::Assign {
+            let id = task_id.get_value();
+            spawn_local(async move {
+                suggested.try_set(task_extras::suggestions(session, id).await);
+            });
+        }
     };
     let run_form = run.clone();
     let on_submit = move |ev: SubmitEvent| {
@@ -226,10 +238,9 @@ pub fn TaskCard(
                 >
                     <option value="">"Choose a member…"</option>
                     {move || {
-                        assignees
-                            .get()
+                        task_extras::assign_choices(&suggested.get(), &assignees.get())
                             .into_iter()
-                            .map(|m| view! { <option value=m.id.clone()>{m.email}</option> })
+                            .map(|(id, label)| view! { <option value=id>{label}</option> })
                             .collect_view()
                     }}
                 </select>
@@ -275,6 +286,8 @@ pub fn TaskCard(
         })
     };
 
+    let viewer = ViewerContext::use_context();
+    let reads_history = move || viewer.can(crate::permissions::Action::ReadAuditLog);
     let status_class = format!(
         "status task-status-{}",
         format::css_name(task.status.storage_name())
@@ -299,6 +312,17 @@ pub fn TaskCard(
             {details}
             {(!steps.is_empty()).then(|| view! { <div class="task-actions">{buttons}</div> })}
             {form_view}
+            {move || reads_history().then(|| view! {
+                <button
+                    type="button"
+                    class="button small ghost history-toggle"
+                    aria-expanded=move || history.get().to_string()
+                    on:click=move |_| history.update(|open| *open = !*open)
+                >
+                    "History"
+                </button>
+            })}
+            {move || history.get().then(|| view! { <TaskHistory task_id=task_id.get_value()/> })}
         </li>
     }
 }

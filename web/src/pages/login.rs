@@ -1,14 +1,15 @@
-//! `/login`: email + password → `logIn` → token stored → overview. Shows the server's error
-//! message when sign-in fails.
+//! `/login`: email + password → `logIn` → session stored → overview; the Google and GitHub
+//! buttons when the server offers them; the reason when an OAuth sign-in came back refused
+//! (`?error=CODE`); links to sign up.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::components::Redirect;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::http;
 use crate::api::ops::{LogIn, log_in};
-use crate::session::Session;
+use crate::components::auth_form::{AuthCard, Field, Submission, oauth_error};
+use crate::session::{Session, Tokens};
 
 /// The sign-in form.
 #[component]
@@ -16,73 +17,32 @@ pub fn LoginPage() -> impl IntoView {
     let session = Session::use_context();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
+    let submission = Submission::new();
+    if let Some(code) = use_query_map().with_untracked(|q| q.get("error")) {
+        submission.fail(oauth_error(&code));
+    }
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        error.set(None);
+    let on_submit = move || {
         let input = log_in::LogInInput {
             email: email.get_untracked().trim().to_owned(),
             password: password.get_untracked(),
         };
-        spawn_local(async move {
-            let result = http::execute::<LogIn>(session, log_in::Variables { input }).await;
-            pending.try_set(false);
-            match result {
-                // Storing the token flips the session, and the redirect below takes us to `/`.
-                Ok(data) => session.sign_in(data.log_in.access_token),
-                Err(e) => {
-                    error.try_set(Some(e.to_string()));
-                }
-            }
+        submission.run(async move {
+            let data = http::execute::<LogIn>(session, log_in::Variables { input }).await?;
+            Ok(Tokens::from(data.log_in))
         });
     };
 
     view! {
-        // Signed in (now or already): the overview is where to be.
-        {move || session.is_signed_in().then(|| view! { <Redirect path="/"/> })}
-        <main class="auth">
-            <form class="card auth-card" on:submit=on_submit>
-                <h1 class="brand">
-                    <span class="brand-mark" aria-hidden="true"></span>
-                    "HumanAIOS"
-                </h1>
-                <p class="muted">"Sign in to your organization's dashboard."</p>
-                <label for="email">"Email"</label>
-                <input
-                    id="email"
-                    name="email"
-                    type="email"
-                    autocomplete="username"
-                    required
-                    bind:value=email
-                />
-                <label for="password">"Password"</label>
-                <input
-                    id="password"
-                    name="password"
-                    type="password"
-                    autocomplete="current-password"
-                    required
-                    bind:value=password
-                />
-                {move || {
-                    error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })
-                }}
-                <button
-                    type="submit"
-                    class="button primary"
-                    class:busy=move || pending.get()
-                    disabled=move || pending.get()
-                >
-                    "Sign in"
-                </button>
-            </form>
-        </main>
+        <AuthCard
+            intro="Sign in to your organization's dashboard."
+            submit="Sign in"
+            submission=submission
+            on_submit=on_submit
+            footer=|| view! { "New to HumanAIOS? " <A href="/signup">"Create an organization"</A> }
+        >
+            <Field id="email" label="Email" kind="email" autocomplete="username" value=email/>
+            <Field id="password" label="Password" kind="password" autocomplete="current-password" value=password/>
+        </AuthCard>
     }
 }

@@ -11,3 +11,9 @@ pub mod overview;
 pub mod run_trace;
 pub mod settings;
 pub mod tasks;
+// Sign-in extras, settings, alerts and the audit log.
+pub mod accept_invitation;
+pub mod alerts;
+pub mod audit;
+pub mod oauth_complete;
+pub mod sign_up;
