@@ -42,30 +42,26 @@ pub fn execute<Q: GraphQLQuery>(
 
 /// Sends `body` with the session's token and returns the answer's `data`, still as JSON.
 /// A refused token gets one refresh and one retry; refused again, the session signs out.
+/// Each answer is read once.
 async fn authorized_post(session: Session, body: String) -> Result<Value, ApiError> {
     let token = fresh_token(session).await;
-    let first = post(token.as_deref(), &body).await?;
-    if !refused(&first) {
-        return interpret(first.0, &first.1);
-    }
+    let (status, text) = post(token.as_deref(), &body).await?;
+    let mut result = interpret(status, &text);
     // Refused: maybe the token expired early (clock skew, a server restart with a new
     // secret). One refresh and one retry, then give up.
-    let retried = match token {
-        Some(_) if refresh(session).await.is_ok() => {
-            post(session.token_untracked().as_deref(), &body).await?
-        }
-        _ => first,
-    };
-    let result = interpret(retried.0, &retried.1);
-    if matches!(result, Err(ApiError::Unauthenticated(_))) {
+    if refused(&result) && token.is_some() && refresh(session).await.is_ok() {
+        let (status, text) = post(session.token_untracked().as_deref(), &body).await?;
+        result = interpret(status, &text);
+    }
+    if refused(&result) {
         session.sign_out();
     }
     result
 }
 
 /// Whether the server refused the credential.
-fn refused((status, text): &(u16, String)) -> bool {
-    matches!(interpret(*status, text), Err(ApiError::Unauthenticated(_)))
+fn refused(result: &Result<Value, ApiError>) -> bool {
+    matches!(result, Err(ApiError::Unauthenticated(_)))
 }
 
 /// The access token to send, refreshed first when it is about to expire.
@@ -263,11 +259,11 @@ mod tests {
     fn a_refused_credential_is_told_apart_without_the_operations_types() {
         let unauthenticated =
             r#"{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}"#;
-        assert!(refused(&(200, unauthenticated.to_owned())));
-        assert!(refused(&(401, String::new())));
-        assert!(!refused(&(200, r#"{"data":{"n":1}}"#.to_owned())));
+        assert!(refused(&interpret(200, unauthenticated)));
+        assert!(refused(&interpret(401, "")));
+        assert!(!refused(&interpret(200, r#"{"data":{"n":1}}"#)));
         let forbidden = r#"{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}"#;
-        assert!(!refused(&(200, forbidden.to_owned())));
+        assert!(!refused(&interpret(200, forbidden)));
     }
 
     #[test]
