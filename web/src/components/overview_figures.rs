@@ -147,11 +147,13 @@ pub fn OverviewFiguresSection(
 /// The figures of one answer.
 fn figure_grid(data: overview_figures::ResponseData) -> impl IntoView {
     let analytics = data.analytics;
-    // The month's days end with today (UTC).
+    // Only days with activity have a group: the last one is not today when today had none.
+    let now = minutes_ago(0);
     let today = analytics
         .costs
         .groups
-        .last()
+        .iter()
+        .find(|g| is_utc_day(g.day.as_deref(), &now))
         .map(|g| usd(decimal(&g.totals.cost_usd)))
         .unwrap_or_else(|| usd(0.0));
     let forecast = analytics.forecast;
@@ -223,5 +225,26 @@ fn figure_grid(data: overview_figures::ResponseData) -> impl IntoView {
                 </dd>
             </div>
         </dl>
+    }
+}
+
+/// Whether a day group's start (`day`, RFC 3339 in UTC) is the UTC day of `now` (RFC 3339).
+fn is_utc_day(day: Option<&str>, now: &str) -> bool {
+    match (day.and_then(|d| d.get(..10)), now.get(..10)) {
+        (Some(day), Some(today)) => day == today,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::is_utc_day;
+
+    #[test]
+    fn only_the_group_of_the_current_utc_day_is_today() {
+        let now = "2026-11-25T17:30:00.000Z";
+        assert!(is_utc_day(Some("2026-11-25T00:00:00+00:00"), now));
+        assert!(!is_utc_day(Some("2026-11-24T00:00:00+00:00"), now));
+        assert!(!is_utc_day(None, now));
     }
 }
